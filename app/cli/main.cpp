@@ -1,5 +1,6 @@
 #include "Commands.h"
 
+#include "util/BlasTuning.h"
 #include "util/Error.h"
 #include "util/Log.h"
 
@@ -45,6 +46,7 @@ void printHelp()
 
 int main(int argc, char** argv)
 {
+    vop::ensureFastBlas(argv);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
         if (args.size() >= 2) {

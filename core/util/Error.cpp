@@ -2,7 +2,7 @@
 
 namespace vop {
 
-std::string shapeString(const std::vector<long long>& shape)
+std::string shapeString(const std::vector<int64_t>& shape)
 {
     std::string s = "[";
     for (size_t i = 0; i < shape.size(); ++i) {

@@ -2,6 +2,7 @@
 // Errors inside core are exceptions whose message a person can act on; they are caught at
 // every thread and UI boundary. Subclasses let callers tell a bad input from a cancellation.
 #include <stdexcept>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,6 @@ public:
 };
 
 // "[2,3,4]" for error messages about shapes.
-std::string shapeString(const std::vector<long long>& shape);
+std::string shapeString(const std::vector<int64_t>& shape);
 
 } // namespace vop

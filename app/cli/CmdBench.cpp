@@ -1,0 +1,87 @@
+// vopsearch-cli bench: commands that print speed figures (never part of the test suite).
+#include "Commands.h"
+
+#include "model/ClipConfig.h"
+#include "model/EncodeBench.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+namespace vop::cli {
+namespace {
+
+const char* kUsage =
+    "usage: vopsearch-cli bench encode --synthetic vit-b-32 [--batch N] [--device D] [--seconds S] [--json]\n"
+    "Encoder speed on a randomly initialised model of the given shape: images/s, text query latency\n"
+    "(short and 77-token), and the machine's fp32 matrix-product GFLOP/s, so that images/s reads as a\n"
+    "fraction of the roofline.";
+
+ClipConfig syntheticConfig(const std::string& name)
+{
+    ClipConfig c = ClipConfig::vitB32();
+    if (name == "vit-b-32")
+        return c;
+    if (name == "vit-b-16") {
+        c.visionPatch = 16;
+        return c;
+    }
+    if (name == "vit-l-14") {
+        c.visionPatch = 14;
+        c.visionWidth = 1024;
+        c.visionLayers = 24;
+        c.visionMlpWidth = 4096;
+        c.textWidth = 768;
+        c.textMlpWidth = 3072;
+        c.embedDim = 768;
+        return c;
+    }
+    throw UsageError("unknown synthetic shape '" + name + "' (vit-b-32, vit-b-16, vit-l-14)");
+}
+
+int runBenchEncode(const Args& args)
+{
+    const auto config = syntheticConfig(args.get("synthetic", "vit-b-32"));
+    const int batch = args.getInt("batch", 32);
+    if (batch < 1)
+        throw UsageError("--batch must be at least 1");
+    const auto r = runEncodeBench(config, args.get("device", "auto"), batch, args.getDouble("seconds", 3.0));
+    if (args.has("json")) {
+        nlohmann::json j = {{"device", r.device},           {"blas_core", r.blasCore},
+                            {"threads", r.threads},         {"batch", r.batch},
+                            {"gemm_gflops", r.gemmGflops},  {"images_per_s", r.imagesPerSecond},
+                            {"image_gflop", r.imageGflops}, {"roofline_fraction", r.rooflineFraction},
+                            {"short_text_ms", r.shortTextMs}, {"long_text_ms", r.longTextMs}};
+        printJson(j.dump(2));
+        return 0;
+    }
+    std::printf("model            synthetic %s\n", config.summary().c_str());
+    std::printf("device           %s, %d threads, BLAS core %s\n", r.device.c_str(), r.threads,
+                r.blasCore.empty() ? "(not OpenBLAS)" : r.blasCore.c_str());
+    std::printf("GEMM roofline    %.1f GFLOP/s  (fp32 256x768 @ 768x3072)\n", r.gemmGflops);
+    std::printf("images           %.1f images/s at batch %d  (%.2f GFLOP/image -> %.1f GFLOP/s = %.0f%% of roofline)\n",
+                r.imagesPerSecond, r.batch, r.imageGflops, r.imagesPerSecond * r.imageGflops,
+                100.0 * r.rooflineFraction);
+    std::printf("text, short      %.2f ms per query (%d tokens)\n", r.shortTextMs, r.shortTextTokens);
+    std::printf("text, 77 tokens  %.2f ms per query\n", r.longTextMs);
+    return 0;
+}
+
+int runBench(const std::vector<std::string>& argv)
+{
+    if (argv.empty())
+        throw UsageError("bench needs a subject: encode");
+    const std::string what = argv[0];
+    std::vector<std::string> rest(argv.begin() + 1, argv.end());
+    if (what == "encode") {
+        Args args(rest, {"synthetic", "batch", "device", "seconds"}, {"json"});
+        return runBenchEncode(args);
+    }
+    throw UsageError("unknown benchmark '" + what + "'");
+}
+
+Command reg{"bench", "speed figures: bench encode", kUsage, &runBench};
+
+} // namespace
+} // namespace vop::cli

@@ -1,0 +1,49 @@
+#pragma once
+// Checkpoint readers. Three formats map onto one set of official CLIP parameter names:
+//  (a) OpenAI's TorchScript archives (ViT-B-32.pt ...): read through torch::jit::load and the
+//      archive's named parameters/buffers; its scripted methods are never run;
+//  (b) safetensors in the official naming;
+//  (c) safetensors in the Hugging Face naming of openai/clip-vit-base-patch32.
+#include "model/ClipConfig.h"
+
+#include <torch/types.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+namespace vop {
+
+using WeightMap = std::map<std::string, torch::Tensor>;
+
+struct Checkpoint {
+    std::string path;
+    std::string format; // "torchscript", "safetensors", "safetensors-hf"
+    WeightMap weights;  // official names, CPU tensors in the file's dtype
+    // Scalars some archives carry that are not weights (input_resolution, context_length,
+    // vocab_size); used only to cross-check the shapes.
+    std::map<std::string, int64_t> extras;
+
+    ShapeMap shapes() const;
+};
+
+// Reads any of the formats above (detected from the content, not the file name). Throws
+// InputError naming the file and what is wrong. `progress(fraction)` may return false to cancel.
+Checkpoint readCheckpoint(const std::string& path, const std::function<bool(double)>& progress = {});
+
+// Hugging Face names -> official names (q/k/v concatenated, projections transposed).
+// Throws InputError naming an unknown or missing tensor.
+WeightMap fromHuggingFaceNames(const WeightMap& hf);
+bool looksLikeHuggingFaceNames(const WeightMap& weights);
+
+// Writes tensors (any float/int dtype, any device) as a safetensors file, atomically.
+void writeSafeTensors(const std::string& path, const WeightMap& tensors,
+                      const std::map<std::string, std::string>& metadata = {});
+
+// Reads every tensor of a safetensors file (names as stored) plus its metadata.
+WeightMap readSafeTensors(const std::string& path, std::map<std::string, std::string>* metadata = nullptr);
+
+// Checks `extras` against `config` (a mismatch is an InputError).
+void crossCheckExtras(const Checkpoint& ckpt, const ClipConfig& config);
+
+} // namespace vop

@@ -1,0 +1,179 @@
+#include "model/ClipEncoder.h"
+
+#include "model/ClipModel.h"
+#include "model/ClipTokenizer.h"
+#include "model/Device.h"
+#include "model/Preprocess.h"
+#include "util/Error.h"
+#include "util/Paths.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <cmath>
+#include <thread>
+
+namespace vop {
+
+struct ClipEncoder::Impl {
+    ClipModel model{nullptr};
+    std::unique_ptr<ClipTokenizer> tokenizer;
+    torch::Device device{torch::kCPU};
+    torch::Dtype dtype = torch::kFloat32;
+    std::string checkpoint;
+    std::string format;
+
+    void place(const std::string& deviceName, bool halfOnCuda, int threads)
+    {
+        device = resolveDevice(deviceName);
+        if (device.is_cpu()) {
+            const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+            at::set_num_threads(n);
+        }
+        dtype = device.is_cuda() && halfOnCuda ? torch::kFloat16 : torch::kFloat32;
+        model->to(device, dtype);
+        // LayerNorm weights stay fp32 (CLIP computes LayerNorm in fp32).
+        for (auto& m : model->modules(/*include_self=*/false))
+            if (auto* ln = m->as<torch::nn::LayerNormImpl>()) ln->to(torch::kFloat32);
+        model->eval();
+    }
+
+    Embeddings toRows(const torch::Tensor& t) // [N, E] -> rows
+    {
+        auto cpu = t.to(torch::kCPU, torch::kFloat32).contiguous();
+        Embeddings rows(size_t(cpu.size(0)), std::vector<float>(size_t(cpu.size(1))));
+        const float* p = cpu.data_ptr<float>();
+        for (size_t i = 0; i < rows.size(); ++i)
+            std::copy_n(p + i * rows[i].size(), rows[i].size(), rows[i].data());
+        return rows;
+    }
+};
+
+ClipEncoder::ClipEncoder()
+    : d(std::make_unique<Impl>())
+{
+}
+
+ClipEncoder::ClipEncoder(const Options& o)
+    : ClipEncoder()
+{
+    d->checkpoint = paths::resolveCheckpoint(o.checkpoint);
+    auto ckpt = readCheckpoint(d->checkpoint, o.progress);
+    const auto config = ClipConfig::fromShapes(ckpt.shapes());
+    crossCheckExtras(ckpt, config);
+    d->format = ckpt.format;
+    d->model = ClipModel(config);
+    d->model->loadWeights(ckpt.weights);
+    ckpt.weights.clear();
+    d->model->freeze();
+    d->tokenizer = std::make_unique<ClipTokenizer>(o.vocab.empty() ? paths::resolveBpeVocab(d->checkpoint) : o.vocab);
+    d->place(o.device, o.halfOnCuda, o.threads);
+}
+
+ClipEncoder ClipEncoder::synthetic(const ClipConfig& config, const std::string& device, const std::string& vocab,
+                                   uint64_t seed)
+{
+    ClipEncoder e;
+    e.d->model = randomClipModel(config, seed);
+    e.d->model->freeze();
+    e.d->format = "synthetic";
+    if (!vocab.empty())
+        e.d->tokenizer = std::make_unique<ClipTokenizer>(vocab);
+    e.d->place(device, true, 0);
+    return e;
+}
+
+ClipEncoder::~ClipEncoder() = default;
+ClipEncoder::ClipEncoder(ClipEncoder&&) noexcept = default;
+ClipEncoder& ClipEncoder::operator=(ClipEncoder&&) noexcept = default;
+
+const ClipConfig& ClipEncoder::config() const { return d->model->config(); }
+std::string ClipEncoder::deviceName() const { return describeDevice(d->device); }
+std::string ClipEncoder::checkpointPath() const { return d->checkpoint; }
+std::string ClipEncoder::format() const { return d->format; }
+bool ClipEncoder::hasTokenizer() const { return d->tokenizer != nullptr; }
+ClipModelImpl& ClipEncoder::model() { return *d->model; }
+
+const ClipTokenizer& ClipEncoder::tokenizer() const
+{
+    if (!d->tokenizer)
+        throw Error("this encoder has no tokenizer (no BPE vocabulary was given)");
+    return *d->tokenizer;
+}
+
+Embeddings ClipEncoder::encodeImages(const std::vector<RgbImage>& images, int batchSize)
+{
+    const int R = int(config().imageResolution);
+    std::vector<float> chw(images.size() * 3 * size_t(R) * R);
+    for (size_t i = 0; i < images.size(); ++i) {
+        auto one = preprocess::clipPreprocess(images[i], R);
+        std::copy(one.begin(), one.end(), chw.begin() + i * one.size());
+    }
+    return encodePreprocessed(chw, int(images.size()), batchSize);
+}
+
+Embeddings ClipEncoder::encodePreprocessed(const std::vector<float>& chw, int count, int batchSize)
+{
+    const int64_t R = config().imageResolution;
+    if (chw.size() != size_t(count) * 3 * R * R)
+        throw Error("encodePreprocessed: buffer size does not match " + std::to_string(count) + " images");
+    torch::InferenceMode guard;
+    auto all = torch::from_blob(const_cast<float*>(chw.data()), {count, 3, R, R}, torch::kFloat32); // [N,3,R,R]
+    Embeddings out;
+    out.reserve(size_t(count));
+    for (int64_t s = 0; s < count; s += batchSize) {
+        auto batch = all.slice(0, s, std::min<int64_t>(count, s + batchSize)).to(d->device, d->dtype);
+        auto rows = d->toRows(d->model->encodeImage(batch));                   // [b, E]
+        for (auto& r : rows) out.push_back(std::move(r));
+    }
+    return out;
+}
+
+Embeddings ClipEncoder::encodeTexts(const std::vector<std::string>& texts)
+{
+    std::vector<std::vector<int>> ids;
+    ids.reserve(texts.size());
+    for (const auto& t : texts) ids.push_back(tokenizer().tokenize(t, int(config().contextLength), /*truncate=*/true));
+    return encodeTokenIds(ids);
+}
+
+Embeddings ClipEncoder::encodeTokenIds(const std::vector<std::vector<int>>& ids)
+{
+    if (ids.empty())
+        return {};
+    const int64_t C = config().contextLength;
+    auto t = torch::zeros({int64_t(ids.size()), C}, torch::kLong);            // [N, C]
+    auto acc = t.accessor<int64_t, 2>();
+    for (size_t i = 0; i < ids.size(); ++i) {
+        if (int64_t(ids[i].size()) > C)
+            throw InputError("token sequence of " + std::to_string(ids[i].size()) + " ids exceeds the context of " +
+                             std::to_string(C));
+        for (size_t j = 0; j < ids[i].size(); ++j) acc[int64_t(i)][int64_t(j)] = ids[i][j];
+    }
+    torch::InferenceMode guard;
+    return d->toRows(d->model->encodeText(t.to(d->device)));                  // [N, E]
+}
+
+void normalizeRows(Embeddings& rows)
+{
+    for (auto& r : rows) {
+        double s = 0;
+        for (float v : r) s += double(v) * v;
+        if (s <= 0) continue;
+        const float inv = float(1.0 / std::sqrt(s));
+        for (float& v : r) v *= inv;
+    }
+}
+
+float cosine(const std::vector<float>& a, const std::vector<float>& b)
+{
+    double ab = 0, aa = 0, bb = 0;
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i) {
+        ab += double(a[i]) * b[i];
+        aa += double(a[i]) * a[i];
+        bb += double(b[i]) * b[i];
+    }
+    return aa > 0 && bb > 0 ? float(ab / std::sqrt(aa * bb)) : 0.0f;
+}
+
+} // namespace vop

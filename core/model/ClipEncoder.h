@@ -1,0 +1,69 @@
+#pragma once
+// The model facade for code that should not see torch (library, search, CLI, UI): a CLIP
+// model plus its tokenizer on a device, encoding images and texts to plain float vectors.
+// Thread-compatible: one encoder is used by one thread at a time.
+#include "model/ClipConfig.h"
+#include "util/Image.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace vop {
+
+class ClipModelImpl;
+class ClipTokenizer;
+
+using Embeddings = std::vector<std::vector<float>>;
+
+class ClipEncoder {
+public:
+    struct Options {
+        std::string checkpoint;        // required unless synthetic
+        std::string vocab;             // BPE file; default: resolved next to the checkpoint / model folders
+        std::string device = "auto";   // auto | cpu | cuda | cuda:N
+        bool halfOnCuda = true;        // fp16 compute on CUDA (CPU always computes in fp32)
+        int threads = 0;               // CPU threads for torch; 0 = all cores
+        std::function<bool(double)> progress; // loading progress; return false to cancel
+    };
+
+    explicit ClipEncoder(const Options& options);
+    // A randomly initialised model of `config` (benchmarks). `vocab` may be empty: then only
+    // token-id inputs and images can be encoded.
+    static ClipEncoder synthetic(const ClipConfig& config, const std::string& device, const std::string& vocab = "",
+                                 uint64_t seed = 0);
+    ~ClipEncoder();
+    ClipEncoder(ClipEncoder&&) noexcept;
+    ClipEncoder& operator=(ClipEncoder&&) noexcept;
+
+    const ClipConfig& config() const;
+    std::string deviceName() const;
+    std::string checkpointPath() const;
+    std::string format() const; // checkpoint format ("torchscript", "safetensors", "safetensors-hf", "synthetic")
+    bool hasTokenizer() const;
+    const ClipTokenizer& tokenizer() const; // throws when there is none
+
+    // Images of any size -> preprocessed (Pillow-compatible) -> [N][embedDim], unnormalised.
+    Embeddings encodeImages(const std::vector<RgbImage>& images, int batchSize = 32);
+    // Already preprocessed [N, 3, R, R] floats -> [N][embedDim].
+    Embeddings encodePreprocessed(const std::vector<float>& chw, int count, int batchSize = 32);
+    // Texts -> [N][embedDim], unnormalised. Texts longer than the context are truncated.
+    Embeddings encodeTexts(const std::vector<std::string>& texts);
+    // Token ids [N][context] (SOT..EOT, zero padded) -> [N][embedDim].
+    Embeddings encodeTokenIds(const std::vector<std::vector<int>>& ids);
+
+    // The torch model, for callers that build on it (prompts, trainer). Needs torch headers.
+    ClipModelImpl& model();
+
+private:
+    ClipEncoder();
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+// L2-normalise every row in place (zero rows stay zero).
+void normalizeRows(Embeddings& rows);
+float cosine(const std::vector<float>& a, const std::vector<float>& b);
+
+} // namespace vop

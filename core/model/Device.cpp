@@ -1,0 +1,33 @@
+#include "model/Device.h"
+
+#include "util/Error.h"
+
+#include <torch/cuda.h>
+
+namespace vop {
+
+torch::Device resolveDevice(const std::string& name)
+{
+    if (name.empty() || name == "auto")
+        return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+    if (name == "cpu")
+        return torch::Device(torch::kCPU);
+    if (name == "cuda" || name.rfind("cuda:", 0) == 0) {
+        if (!torch::cuda::is_available())
+            throw InputError("--device " + name + ": CUDA is not available (this LibTorch is CPU-only or no GPU "
+                             "is visible); use --device cpu");
+        torch::Device d(name == "cuda" ? std::string("cuda:0") : name);
+        if (d.index() >= int(torch::cuda::device_count()))
+            throw InputError("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) +
+                             " CUDA device(s) present");
+        return d;
+    }
+    throw InputError("unknown device '" + name + "': use auto, cpu, cuda or cuda:N");
+}
+
+std::string describeDevice(const torch::Device& device)
+{
+    return device.str();
+}
+
+} // namespace vop

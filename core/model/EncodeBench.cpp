@@ -1,0 +1,116 @@
+#include "model/EncodeBench.h"
+
+#include "model/ClipModel.h"
+#include "model/Device.h"
+#include "util/BlasTuning.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <thread>
+
+namespace vop {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double transformerFlops(int64_t tokens, int64_t width, int64_t mlp, int64_t layers)
+{
+    const double n = double(tokens), d = double(width), h = double(mlp);
+    // qkv + out projection + MLP, then scores and weighted sum
+    const double perLayer = 2 * n * d * (3 * d) + 2 * n * d * d + 2 * 2 * n * d * h + 2 * 2 * n * n * d;
+    return perLayer * double(layers);
+}
+
+void sync(const torch::Device& d)
+{
+    if (d.is_cuda())
+        torch::cuda::synchronize(d.index());
+}
+
+// Median time per call of `fn` over about `seconds`.
+template <typename Fn>
+double medianSeconds(const torch::Device& dev, double seconds, Fn fn)
+{
+    fn();
+    sync(dev); // warm-up
+    std::vector<double> t;
+    const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+    while (t.size() < 3 || (Clock::now() < end && t.size() < 1000)) {
+        const auto a = Clock::now();
+        fn();
+        sync(dev);
+        t.push_back(std::chrono::duration<double>(Clock::now() - a).count());
+    }
+    std::sort(t.begin(), t.end());
+    return t[t.size() / 2];
+}
+
+} // namespace
+
+double imageFlops(const ClipConfig& c)
+{
+    const double patchEmbed = 2.0 * double(c.visionGrid() * c.visionGrid()) * double(c.visionWidth) *
+                              double(3 * c.visionPatch * c.visionPatch);
+    return patchEmbed + transformerFlops(c.visionTokens(), c.visionWidth, c.visionMlpWidth, c.visionLayers) +
+           2.0 * double(c.visionWidth * c.embedDim);
+}
+
+double textFlops(const ClipConfig& c, int64_t tokens)
+{
+    return transformerFlops(tokens, c.textWidth, c.textMlpWidth, c.textLayers) + 2.0 * double(c.textWidth * c.embedDim);
+}
+
+double measureGemmGflops(const std::string& deviceName, double seconds)
+{
+    const auto dev = resolveDevice(deviceName);
+    torch::InferenceMode guard;
+    auto a = torch::randn({256, 768}, torch::TensorOptions().device(dev));
+    auto b = torch::randn({768, 3072}, torch::TensorOptions().device(dev));
+    const double s = medianSeconds(dev, seconds, [&] { (void)torch::mm(a, b); });
+    return 2.0 * 256 * 768 * 3072 / s / 1e9;
+}
+
+EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& deviceName, int batch, double seconds)
+{
+    const auto dev = resolveDevice(deviceName);
+    if (dev.is_cpu())
+        at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
+    EncodeBenchResult r;
+    r.device = describeDevice(dev);
+    r.blasCore = blasCoreName();
+    r.threads = at::get_num_threads();
+    r.batch = batch;
+    r.gemmGflops = measureGemmGflops(deviceName, std::min(seconds, 2.0));
+
+    auto model = randomClipModel(config, 1);
+    model->freeze();
+    model->to(dev);
+    torch::InferenceMode guard;
+    const int64_t R = config.imageResolution;
+    auto images = torch::randn({batch, 3, R, R}, torch::TensorOptions().device(dev)); // [B, 3, R, R]
+    const double perBatch = medianSeconds(dev, seconds, [&] { (void)model->encodeImage(images); });
+    r.imagesPerSecond = batch / perBatch;
+    r.imageGflops = imageFlops(config) / 1e9;
+    r.rooflineFraction = r.imagesPerSecond * r.imageGflops / r.gemmGflops;
+
+    // "a dog on a beach" is SOT + 5 words + EOT.
+    r.shortTextTokens = 7;
+    auto shortIds = torch::zeros({1, config.contextLength}, torch::kLong);
+    for (int i = 1; i < r.shortTextTokens - 1; ++i) shortIds[0][i] = 320 + i;
+    shortIds[0][0] = 49406;
+    shortIds[0][r.shortTextTokens - 1] = 49407;
+    auto longIds = torch::full({1, config.contextLength}, 320, torch::kLong);
+    longIds[0][0] = 49406;
+    longIds[0][config.contextLength - 1] = 49407;
+    shortIds = shortIds.to(dev);
+    longIds = longIds.to(dev);
+    r.shortTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model->encodeText(shortIds); });
+    r.longTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model->encodeText(longIds); });
+    return r;
+}
+
+} // namespace vop

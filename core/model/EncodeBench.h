@@ -1,0 +1,35 @@
+#pragma once
+// Encoder speed, measured against the machine's own matrix-product roofline. Used by
+// `vopsearch-cli bench encode`; figures go to docs/BENCHMARKS.md.
+#include "model/ClipConfig.h"
+
+#include <string>
+
+namespace vop {
+
+// Floating-point operations (2 per multiply-add) of one image through the vision tower, and of
+// one text of `tokens` tokens through the text tower.
+double imageFlops(const ClipConfig& c);
+double textFlops(const ClipConfig& c, int64_t tokens);
+
+// fp32 GEMM throughput of [256 x 768] x [768 x 3072] on `device`, in GFLOP/s.
+double measureGemmGflops(const std::string& device, double seconds = 1.0);
+
+struct EncodeBenchResult {
+    std::string device;
+    std::string blasCore;
+    int threads = 0;
+    int batch = 0;
+    double gemmGflops = 0;
+    double imagesPerSecond = 0;
+    double imageGflops = 0;        // per image
+    double rooflineFraction = 0;   // imagesPerSecond * imageGflops / gemmGflops
+    double shortTextMs = 0;        // one short query, tokenisation excluded
+    double longTextMs = 0;         // one 77-token query
+    int shortTextTokens = 0;
+};
+
+EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& device, int batch,
+                                 double secondsPerMeasure = 3.0);
+
+} // namespace vop

@@ -1,0 +1,67 @@
+#pragma once
+// The VoP prompt variants and their hyper-parameters (VOP_SPEC.md). No torch here, so the CLI,
+// the store and the UI can name variants and count parameters without the model.
+#include "model/ClipConfig.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace vop {
+
+enum class Variant {
+    Zero,  // zero-shot CLIP, no prompts
+    Vop,   // text + visual prompts in every layer
+    VopP,  // visual: shared + frame-position-specific prompts
+    VopC,  // visual: shared + prompts generated from the frames' [CLS] context (BiLSTM)
+    VopF,  // frame-level prompts in layers < K_s, joint attention over the clip with video-level prompts after
+    VopFP, // VoP^F with position-specific prompts (as VoP^P) in the frame-level layers
+    VopFC, // VoP^F with context-generated prompts (as VoP^C) in the frame-level layers
+};
+
+enum class ContextModule { BiLstm, Lstm, Transformer };
+
+std::string variantName(Variant v);             // "zero", "vop", "vop-p", "vop-c", "vop-f", "vop-fp", "vop-fc"
+std::string variantDisplayName(Variant v);      // "VoP^{F+C}" style
+Variant parseVariant(const std::string& name);  // throws InputError listing the names
+std::vector<Variant> allVariants();
+std::string contextModuleName(ContextModule m); // "bilstm", "lstm", "transformer"
+ContextModule parseContextModule(const std::string& name);
+
+bool usesPositionPrompts(Variant v);  // P, F+P
+bool usesContextPrompts(Variant v);   // C, F+C
+bool usesFunctionSplit(Variant v);    // F, F+P, F+C
+
+struct PromptOptions {
+    Variant variant = Variant::Vop;
+    int textLength = 8;    // text prompt tokens per layer
+    int visualLength = 8;  // frame-level visual prompt tokens per layer (VoP, VoP^F) and video-level (VoP^F)
+    int videoLength = 4;   // VoP^P / VoP^C: shared tokens = specific tokens = videoLength
+    int frames = 12;       // F
+    int depth = -1;        // prompts in layers 1..depth of each tower; -1 = every layer
+    int splitDepth = -1;   // K_s: frame-level layers before the joint ones; -1 = round(2L/3) (8 of 12)
+    ContextModule context = ContextModule::BiLstm;
+    double initStd = 0.02;
+
+    // Depth and split depth resolved for a backbone (clamped to its layer counts).
+    int visualDepth(const ClipConfig& c) const;
+    int textDepth(const ClipConfig& c) const;
+    int resolvedSplitDepth(const ClipConfig& c) const;
+
+    std::map<std::string, std::string> toMetadata() const;
+    static PromptOptions fromMetadata(const std::map<std::string, std::string>& meta); // throws InputError
+    std::string describe() const; // one line, for `prompts info`
+};
+
+// Trainable tensors of a variant on a backbone, name -> shape (the prompt set's content).
+std::map<std::string, Shape> trainableShapes(const ClipConfig& config, const PromptOptions& options);
+
+struct ParameterCount {
+    int64_t prompts = 0;        // prompt tokens (and VoP^C's generator network)
+    int64_t framePosition = 0;  // VoP^F's frame position embedding
+    int64_t total() const { return prompts + framePosition; }
+};
+ParameterCount countParameters(const ClipConfig& config, const PromptOptions& options);
+
+} // namespace vop
