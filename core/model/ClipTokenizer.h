@@ -35,6 +35,12 @@ public:
 
     int vocabSize() const; // 49408
 
+    // The steps before BPE, exposed for tests and diagnostics. cleanText: html-unescape
+    // (twice), whitespace collapse and lower-case of UTF-8 text (invalid UTF-8 reads as
+    // U+FFFD). splitWords: the pieces of cleaned text that BPE encodes one by one.
+    static std::string cleanText(const std::string& text);
+    static std::vector<std::string> splitWords(const std::string& cleaned);
+
 private:
     struct Impl;
     std::unique_ptr<Impl> d;
