@@ -1,4 +1,5 @@
 #pragma once
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -12,8 +13,8 @@ struct RgbImage {
     std::vector<uint8_t> pixels; // width * height * 3
 
     bool empty() const { return width <= 0 || height <= 0; }
-    const uint8_t* row(int y) const { return pixels.data() + size_t(y) * size_t(width) * 3; }
-    uint8_t* row(int y) { return pixels.data() + size_t(y) * size_t(width) * 3; }
+    const uint8_t* row(int y) const { return pixels.data() + std::size_t(y) * std::size_t(width) * 3; }
+    uint8_t* row(int y) { return pixels.data() + std::size_t(y) * std::size_t(width) * 3; }
 };
 
 } // namespace vop

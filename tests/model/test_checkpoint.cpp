@@ -190,9 +190,9 @@ VOP_TEST(headerOffsetsPastTheEnd)
     for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[i]);
     std::string header = bytes.substr(8, n);
     // Rewrite the first data_offsets to point far past the end, keeping the header length.
-    auto pos = header.find("\"data_offsets\":[");
+    auto pos = header.find("\"data_offsets\"");
     VOP_REQUIRE(pos != std::string::npos);
-    pos += 16;
+    pos = header.find('[', pos) + 1;
     auto comma = header.find(',', pos), close = header.find(']', pos);
     std::string repl = "0,999999999";
     std::string newHeader = header.substr(0, pos) + repl + header.substr(close);

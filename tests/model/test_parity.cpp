@@ -110,7 +110,8 @@ VOP_TEST(configIsReadOffTheWeights)
 VOP_TEST(safetensorsTextParity)
 {
     auto model = vop::loadClipModel(fixture("model.safetensors"));
-    VOP_CHECK_NEAR(model->logit_scale.item<double>(), golden()["logit_scale"].get<double>(), 1e-5);
+    // The fixture stores logit_scale rounded through fp16 (4.19922 for 4.2).
+    VOP_CHECK_NEAR(model->logit_scale.item<double>(), golden()["logit_scale"].get<double>(), 2e-3);
     checkTextParity(model);
 }
 
