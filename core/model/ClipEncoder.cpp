@@ -26,10 +26,10 @@ struct ClipEncoder::Impl {
     void place(const std::string& deviceName, bool halfOnCuda, int threads)
     {
         device = resolveDevice(deviceName);
-        if (device.is_cpu()) {
-            const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
-            at::set_num_threads(n);
-        }
+        // One torch thread per core (torch passes the count on to OpenBLAS). See
+        // util/BlasTuning.h for why OpenBLAS's idle threads must not spin.
+        if (device.is_cpu())
+            at::set_num_threads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency())));
         dtype = device.is_cuda() && halfOnCuda ? torch::kFloat16 : torch::kFloat32;
         model->to(device, dtype);
         // LayerNorm weights stay fp32 (CLIP computes LayerNorm in fp32).
@@ -93,6 +93,8 @@ std::string ClipEncoder::checkpointPath() const { return d->checkpoint; }
 std::string ClipEncoder::format() const { return d->format; }
 bool ClipEncoder::hasTokenizer() const { return d->tokenizer != nullptr; }
 ClipModelImpl& ClipEncoder::model() { return *d->model; }
+std::shared_ptr<ClipModelImpl> ClipEncoder::modelPtr() { return d->model.ptr(); }
+bool ClipEncoder::halfPrecision() const { return d->dtype == torch::kFloat16; }
 
 const ClipTokenizer& ClipEncoder::tokenizer() const
 {

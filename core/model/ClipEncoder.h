@@ -55,6 +55,8 @@ public:
 
     // The torch model, for callers that build on it (prompts, trainer). Needs torch headers.
     ClipModelImpl& model();
+    std::shared_ptr<ClipModelImpl> modelPtr();
+    bool halfPrecision() const; // fp16 compute (CUDA only)
 
 private:
     ClipEncoder();

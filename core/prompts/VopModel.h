@@ -11,7 +11,7 @@
 #include "prompts/Variant.h"
 
 #include <torch/nn/modules/rnn.h>
-#include <torch/nn/modules/transformer.h>
+#include <torch/nn/modules/transformerlayer.h>
 
 namespace vop {
 

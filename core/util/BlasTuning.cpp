@@ -16,25 +16,32 @@ std::string blasCoreName()
 
 void ensureFastBlas(char** argv)
 {
-    if (std::getenv("OPENBLAS_CORETYPE") || std::getenv("VOPSEARCH_NO_BLAS_TUNING"))
+    if (std::getenv("VOPSEARCH_NO_BLAS_TUNING"))
         return;
     const std::string core = blasCoreName();
-    if (core != "Prescott" && core != "prescott")
-        return; // not OpenBLAS, or it recognised the CPU
+    if (core.empty())
+        return; // not OpenBLAS
+    bool changed = false;
+    if (!std::getenv("OPENBLAS_THREAD_TIMEOUT")) {
+        ::setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1);
+        changed = true;
+    }
 #if defined(__x86_64__) || defined(__i386__)
-    const char* target = nullptr;
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
-        target = "SkylakeX";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        target = "Haswell";
-    if (!target)
-        return;
-    ::setenv("OPENBLAS_CORETYPE", target, 1);
-    ::execv("/proc/self/exe", argv); // returns only on failure: carry on with the slow kernels
-#else
-    (void)argv;
+    if (!std::getenv("OPENBLAS_CORETYPE") && (core == "Prescott" || core == "prescott")) {
+        const char* target = nullptr;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+            target = "SkylakeX";
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+            target = "Haswell";
+        if (target) {
+            ::setenv("OPENBLAS_CORETYPE", target, 1);
+            changed = true;
+        }
+    }
 #endif
+    if (changed)
+        ::execv("/proc/self/exe", argv); // returns only on failure: carry on as we are
 }
 
 } // namespace vop

@@ -8,8 +8,11 @@ namespace vop {
 // 64 vs 226 GFLOP/s on the project's 2-core machine). OpenBLAS reads OPENBLAS_CORETYPE only when
 // it is loaded, so when it reports that fallback on a CPU with AVX-512 (SkylakeX kernels) or
 // AVX2+FMA (Haswell kernels), this sets the variable and re-executes the program once.
-// No effect when OPENBLAS_CORETYPE is already set, VOPSEARCH_NO_BLAS_TUNING is set, or the BLAS
-// is not OpenBLAS. Call it first thing in main().
+// It also sets OPENBLAS_THREAD_TIMEOUT=4 when unset: OpenBLAS's idle threads otherwise spin for
+// ~2^28 cycles after each product, holding the cores that torch's OpenMP threads need next, so a
+// LayerNorm of [7, 512] took 8 ms instead of 4 us on 2 cores (a text query: 117 ms -> see
+// docs/BENCHMARKS.md). Variables already set are respected; nothing happens when
+// VOPSEARCH_NO_BLAS_TUNING is set or the BLAS is not OpenBLAS. Call it first thing in main().
 void ensureFastBlas(char** argv);
 
 // The OpenBLAS core in use ("SkylakeX", "Prescott", ...), or "" when the BLAS is not OpenBLAS.

@@ -1,0 +1,87 @@
+#include "prompts/PromptSet.h"
+
+#include "model/Checkpoint.h"
+#include "model/SafeTensors.h"
+#include "util/Error.h"
+
+#include <torch/torch.h>
+
+#include <ctime>
+
+namespace vop {
+
+namespace {
+const std::string kProvenancePrefix = "provenance.";
+
+PromptSetInfo infoFromMetadata(const std::string& path, const std::map<std::string, std::string>& meta)
+{
+    auto fmt = meta.find("format");
+    if (fmt == meta.end() || fmt->second != "vopsearch-prompts")
+        throw InputError("'" + path + "' is not a vopsearch prompt set (no format=vopsearch-prompts in its metadata)");
+    PromptSetInfo info;
+    auto ver = meta.find("format_version");
+    info.formatVersion = ver == meta.end() ? 0 : std::atoi(ver->second.c_str());
+    if (info.formatVersion < 1 || info.formatVersion > kPromptSetFormatVersion)
+        throw InputError("prompt set '" + path + "' has format version " + (ver == meta.end() ? "?" : ver->second) +
+                         "; this vopsearch reads version " + std::to_string(kPromptSetFormatVersion) +
+                         " (a newer vopsearch wrote it?)");
+    info.options = PromptOptions::fromMetadata(meta);
+    if (auto it = meta.find("backbone_sha256"); it != meta.end()) info.backbone.sha256 = it->second;
+    if (auto it = meta.find("backbone_shape"); it != meta.end()) info.backbone.shape = it->second;
+    for (const auto& [k, v] : meta)
+        if (k.rfind(kProvenancePrefix, 0) == 0) info.provenance[k.substr(kProvenancePrefix.size())] = v;
+    return info;
+}
+} // namespace
+
+PromptSetInfo readPromptSetInfo(const std::string& path)
+{
+    auto file = safetensors::File::open(path);
+    auto info = infoFromMetadata(path, file.metadata());
+    for (const auto& t : file.tensors()) info.parameters += t.numel();
+    return info;
+}
+
+void savePromptSet(const std::string& path, VopPromptsImpl& prompts, const BackboneIdentity& backbone,
+                   const std::map<std::string, std::string>& provenance)
+{
+    auto meta = prompts.options().toMetadata();
+    meta["format"] = "vopsearch-prompts";
+    meta["format_version"] = std::to_string(kPromptSetFormatVersion);
+    meta["backbone_sha256"] = backbone.sha256;
+    meta["backbone_shape"] = backbone.shape.empty() ? prompts.config().summary() : backbone.shape;
+    std::map<std::string, std::string> prov = provenance;
+    if (!prov.count("created")) {
+        char buf[32];
+        std::time_t now = std::time(nullptr);
+        std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+        prov["created"] = buf;
+    }
+    for (const auto& [k, v] : prov) meta[kProvenancePrefix + k] = v;
+    WeightMap tensors;
+    for (const auto& [name, t] : prompts.tensors()) tensors[name] = t.detach().to(torch::kCPU, torch::kFloat32);
+    writeSafeTensors(path, tensors, meta);
+}
+
+VopPrompts loadPromptSet(const std::string& path, const ClipConfig& config, const BackboneIdentity& backbone,
+                         const std::string& expectVariant)
+{
+    std::map<std::string, std::string> meta;
+    auto tensors = readSafeTensors(path, &meta);
+    const auto info = infoFromMetadata(path, meta);
+    if (!expectVariant.empty() && variantName(info.options.variant) != expectVariant)
+        throw InputError("prompt set '" + path + "' is for variant " + variantName(info.options.variant) + ", not " +
+                         expectVariant);
+    if (!info.backbone.shape.empty() && info.backbone.shape != config.summary())
+        throw InputError("prompt set '" + path + "' was made for another backbone (" + info.backbone.shape +
+                         "); the loaded model is " + config.summary());
+    if (!info.backbone.sha256.empty() && !backbone.sha256.empty() && info.backbone.sha256 != backbone.sha256)
+        throw InputError("prompt set '" + path + "' was made for checkpoint sha256 " + info.backbone.sha256.substr(0, 12) +
+                         "..., but the loaded checkpoint is " + backbone.sha256.substr(0, 12) +
+                         "...: same shape, other weights; fit the prompts again for this model");
+    VopPrompts prompts(config, info.options);
+    prompts->load(tensors);
+    return prompts;
+}
+
+} // namespace vop
