@@ -213,8 +213,15 @@ std::string encodeJpeg(const RgbImage& image, int maxSide, int quality)
                                                              AV_PIX_FMT_YUVJ420P, flags, nullptr, nullptr, nullptr));
     if (!sws)
         throw Error("cannot convert RGB to YUV for JPEG");
-    const uint8_t* src[4] = {image.pixels.data(), nullptr, nullptr, nullptr};
-    const int srcStride[4] = {image.width * 3, 0, 0, 0};
+    // swscale's SIMD reads run past the end of a packed row: give it aligned, padded rows.
+    const int stride = FFALIGN(image.width * 3, 64);
+    std::unique_ptr<uint8_t, void (*)(void*)> padded(
+        static_cast<uint8_t*>(av_mallocz(size_t(stride) * size_t(image.height + 1))), &av_free);
+    if (!padded)
+        throw std::bad_alloc();
+    av_image_copy_plane(padded.get(), stride, image.pixels.data(), image.width * 3, image.width * 3, image.height);
+    const uint8_t* src[4] = {padded.get(), nullptr, nullptr, nullptr};
+    const int srcStride[4] = {stride, 0, 0, 0};
     sws_scale(sws.get(), src, srcStride, 0, image.height, frame->data, frame->linesize);
     frame->pts = 0;
     frame->quality = ctx->global_quality;

@@ -12,6 +12,11 @@ namespace {
 constexpr double kBlackMean = 16;  // below: black, whatever the noise
 constexpr double kFlatStddev = 6;  // below: one flat colour
 
+bool blank(const LumaStats& s)
+{
+    return s.mean < kBlackMean || s.stddev < kFlatStddev;
+}
+
 size_t pick(size_t n, const std::function<const RgbImage&(size_t)>& at)
 {
     if (n == 0)
@@ -22,8 +27,7 @@ size_t pick(size_t n, const std::function<const RgbImage&(size_t)>& at)
     const double middle = (double(n) - 1) / 2;
     size_t best = n;
     for (size_t i = 0; i < n; ++i) {
-        const bool blank = stats[i].mean < kBlackMean || stats[i].stddev < kFlatStddev;
-        if (!blank && (best == n || std::fabs(i - middle) < std::fabs(best - middle)))
+        if (!blank(stats[i]) && (best == n || std::fabs(i - middle) < std::fabs(best - middle)))
             best = i;
     }
     if (best != n)
@@ -64,8 +68,7 @@ LumaStats lumaStats(const RgbImage& image)
 
 bool isBlankFrame(const RgbImage& image)
 {
-    const LumaStats s = lumaStats(image);
-    return s.mean < kBlackMean || s.stddev < kFlatStddev;
+    return blank(lumaStats(image));
 }
 
 size_t pickThumbnail(const std::vector<RgbImage>& frames)

@@ -1,270 +1,14 @@
-#include "media/VideoDecoder.h"
+// Decoding and seeking: frames at given times, by decoding forward where that is cheaper.
+#include "media/internal/VideoDecoderImpl.h"
 
-#include "media/internal/Ffmpeg.h"
 #include "util/Error.h"
 #include "util/Log.h"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cmath>
-#include <cstring>
-#include <limits>
-#include <optional>
+#include <algorithm>
 
 namespace vop::media {
 
 using namespace detail;
-
-namespace {
-
-constexpr double kNoTime = -std::numeric_limits<double>::infinity();
-constexpr double kEps = 1e-6;
-// Without a trustworthy keyframe index, a target at most this far ahead is reached by
-// decoding forward; farther away, seeking is cheaper.
-constexpr double kForwardWindow = 5.0;
-// A decoder that swallows this many packets without giving a frame is fed garbage: stop.
-constexpr int kMaxPacketsWithoutFrame = 3000;
-
-const char* const kEncrypted = "encrypted stream (DRM), cannot decode";
-const char* const kNothingDecodable = "no decodable video frames (damaged or truncated file)";
-
-// Formats whose demuxer loads the complete keyframe index when it opens the file. Others
-// (MPEG-TS, raw streams) index as they read, so their index says nothing about what lies ahead.
-bool indexIsComplete(const AVFormatContext* fmt, const AVStream* st)
-{
-    if (avformat_index_get_entries_count(st) <= 0)
-        return false;
-    const std::string name = fmt->iformat->name;
-    return name.rfind("mov", 0) == 0 || name.rfind("matroska", 0) == 0 || name == "avi";
-}
-
-} // namespace
-
-struct VideoDecoder::Impl {
-    std::string path;
-    DecoderOptions opts;
-    VideoInfo info;
-    DecoderStats stats;
-
-    FormatPtr fmt;
-    CodecPtr codec;
-    AVStream* st = nullptr;
-    int vs = -1;
-    double tb = 0;        // seconds per stream tick
-    double startSec = 0;  // stream start on the container clock
-    double frameDur = 0.04;
-    bool trustIndex = false;
-    // Index timestamps are decode times in MP4 (presentation times elsewhere); seeking takes
-    // presentation times. The keyframes' offset between the two, measured on the first one.
-    double indexOffset = 0;
-
-    FramePtr cur = allocFrame(); // the last frame out of the decoder
-    FramePtr tmp = allocFrame();
-    PacketPtr pkt = allocPacket();
-    bool haveCur = false;
-    double curTime = 0;       // absolute seconds of `cur`
-    // `cur` answers targets in (prevTime, curTime]: prevTime is the frame before it, or -inf
-    // when decoding began at the stream's start, or just under curTime after a seek elsewhere.
-    double prevTime = kNoTime;
-    double readPos = 0;       // where continued decoding proceeds from (absolute seconds)
-    double seekPos = 0;       // the time asked of the last seek
-    bool fromStart = true;    // decoding began at the start of the stream
-    int framesSinceSeek = 0;
-    bool continuable = true;  // decoder state allows decoding forward from readPos
-    bool seekFails = false;   // the demuxer cannot seek (raw streams without timestamps)
-    bool noTimestamps = false; // frame times come from counting frames since the start
-    int missingTimestamps = 0; // frames in a row without one
-    bool justSeeked = false;
-    bool flushing = false;
-    bool eof = false;
-    int packetsSinceFrame = 0;
-    std::optional<double> endTime; // last decodable frame, once the end has been reached
-
-    // The last converted frame, handed out again for repeated requests.
-    bool haveOut = false;
-    double outTime = 0;
-    VideoFrame out;
-    double lastFastKey = std::nan("");
-
-    RgbConverter conv;
-
-    void openInput();
-    void openCodec();
-    void describe();
-    void scanDuration();
-
-    int readVideoPacket();
-    bool nextFrame();
-    void decodeUntil(double target);
-    void seekTo(double t);
-    void resetDecodeState();
-    bool canContinueTo(double target) const;
-    double keyframeBefore(double t) const;
-    double nearestKeyframe(double t) const;
-    bool landedTooLate(double target) const;
-    double clampTarget(double seconds) const;
-    VideoFrame output();
-
-    VideoFrame accurate(double seconds);
-    VideoFrame fast(double seconds);
-};
-
-void VideoDecoder::Impl::openInput()
-{
-    struct stat sb {};
-    if (::stat(path.c_str(), &sb) != 0)
-        throw InputError(std::string("cannot open: ") + std::strerror(errno));
-    if (!S_ISREG(sb.st_mode))
-        throw InputError("cannot open: not a regular file");
-    if (sb.st_size == 0)
-        throw InputError("empty file (0 bytes)");
-
-    // "file:" keeps names with ':' ',' '#' '?' from being read as protocols or options; the
-    // whitelist keeps a crafted file (an mp4 data reference, a playlist) from opening others.
-    AVDictionary* options = nullptr;
-    av_dict_set(&options, "protocol_whitelist", "file", 0);
-    AVFormatContext* raw = nullptr;
-    const int r = avformat_open_input(&raw, ("file:" + path).c_str(), nullptr, &options);
-    av_dict_free(&options);
-    if (r < 0)
-        throw InputError("cannot open: " + errorString(r));
-    fmt.reset(raw);
-    const int si = avformat_find_stream_info(fmt.get(), nullptr);
-    if (si < 0)
-        throw InputError("cannot read the streams: " + errorString(si));
-
-    if (vs < 0) {
-        vs = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
-        // Cover art in music files is a "video" stream of one picture: not a video.
-        if (vs >= 0 && (fmt->streams[vs]->disposition & AV_DISPOSITION_ATTACHED_PIC)) {
-            vs = -1;
-            for (unsigned i = 0; i < fmt->nb_streams; ++i) {
-                const AVStream* s = fmt->streams[i];
-                if (s->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
-                    !(s->disposition & AV_DISPOSITION_ATTACHED_PIC))
-                    vs = int(i);
-            }
-        }
-        if (vs < 0) {
-            for (unsigned i = 0; i < fmt->nb_streams; ++i)
-                if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
-                    throw InputError("no video stream (audio only)");
-            throw InputError("no video stream");
-        }
-    }
-    st = fmt->streams[vs];
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (int(i) != vs)
-            fmt->streams[i]->discard = AVDISCARD_ALL;
-    tb = av_q2d(st->time_base);
-}
-
-void VideoDecoder::Impl::openCodec()
-{
-    const AVCodec* dec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (!dec)
-        throw InputError(std::string("unsupported video codec: ") + avcodec_get_name(st->codecpar->codec_id));
-    codec.reset(avcodec_alloc_context3(dec));
-    if (!codec)
-        throw std::bad_alloc();
-    int r = avcodec_parameters_to_context(codec.get(), st->codecpar);
-    if (r < 0)
-        throw InputError("cannot set up the video decoder: " + errorString(r));
-    codec->pkt_timebase = st->time_base;
-    codec->thread_count = opts.threads;
-    codec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-    r = avcodec_open2(codec.get(), dec, nullptr);
-    if (r < 0)
-        throw InputError(std::string("cannot open the ") + dec->name + " decoder: " + errorString(r));
-}
-
-void VideoDecoder::Impl::describe()
-{
-    const AVCodecParameters* par = st->codecpar;
-    info.codec = avcodec_get_name(par->codec_id);
-    info.container = fmt->iformat->name;
-    info.codedWidth = par->width;
-    info.codedHeight = par->height;
-    info.rotation = streamRotation(st);
-    info.frameCount = st->nb_frames > 0 ? st->nb_frames : 0;
-
-    const AVRational sar = av_guess_sample_aspect_ratio(fmt.get(), st, nullptr);
-    int w = par->width;
-    if (sar.num > 0 && sar.den > 0 && sar.num != sar.den)
-        w = std::max(1, int(std::lround(par->width * av_q2d(sar))));
-    const bool swap = info.rotation == 90 || info.rotation == 270;
-    info.width = swap ? par->height : w;
-    info.height = swap ? w : par->height;
-
-    const AVRational fr = av_guess_frame_rate(fmt.get(), st, nullptr);
-    const double fps = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0;
-    if (fps > 0 && fps < 1000) {
-        info.frameRate = fps;
-        frameDur = 1.0 / fps;
-    }
-
-    for (unsigned i = 0; i < fmt->nb_streams; ++i) {
-        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
-            info.hasAudio = true;
-        if (streamSideData(fmt->streams[i], AV_PKT_DATA_ENCRYPTION_INIT_INFO))
-            info.encrypted = true; // CENC 'pssh' data sits on whichever stream came last
-    }
-
-    const bool fmtStartKnown = fmt->start_time != AV_NOPTS_VALUE;
-    if (st->start_time != AV_NOPTS_VALUE)
-        startSec = st->start_time * tb;
-    else if (fmtStartKnown)
-        startSec = double(fmt->start_time) / AV_TIME_BASE;
-    info.startTime = startSec;
-
-    if (st->duration != AV_NOPTS_VALUE && st->duration > 0) {
-        info.duration = st->duration * tb;
-    } else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0) {
-        const double fmtStart = fmtStartKnown ? double(fmt->start_time) / AV_TIME_BASE : startSec;
-        info.duration = std::max(0.0, fmtStart + double(fmt->duration) / AV_TIME_BASE - startSec);
-    } else {
-        scanDuration();
-    }
-    readPos = startSec;
-}
-
-// Raw elementary streams say nothing about their length: read every packet's timestamp.
-void VideoDecoder::Impl::scanDuration()
-{
-    double first = std::numeric_limits<double>::infinity(), last = kNoTime;
-    int64_t n = 0;
-    while (av_read_frame(fmt.get(), pkt.get()) >= 0) {
-        if (pkt->stream_index == vs) {
-            const int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
-            if (ts != AV_NOPTS_VALUE) {
-                first = std::min(first, ts * tb);
-                last = std::max(last, ts * tb + (pkt->duration > 0 ? pkt->duration * tb : frameDur));
-            }
-            ++n;
-        }
-        av_packet_unref(pkt.get());
-    }
-    if (n == 0)
-        throw InputError(kNothingDecodable);
-    if (last > kNoTime) {
-        if (st->start_time == AV_NOPTS_VALUE && fmt->start_time == AV_NOPTS_VALUE)
-            startSec = first;
-        info.startTime = startSec;
-        // the last packet's duration is often unset: count one frame for it
-        info.duration = std::max(0.0, last - startSec);
-    } else {
-        // Not one timestamp (raw H.264): frames are timed by counting them, so every position
-        // is reached by decoding from the start.
-        noTimestamps = seekFails = true;
-        if (info.frameRate > 0)
-            info.duration = n / info.frameRate;
-    }
-    VOP_LOG_DEBUG("media", "{}: duration {:.3f} s from a scan of {} packets", path, info.duration, n);
-    // Back to the start; a fresh open is the one way back that every demuxer supports.
-    fmt.reset();
-    openInput();
-}
 
 int VideoDecoder::Impl::readVideoPacket()
 {
@@ -324,7 +68,7 @@ bool VideoDecoder::Impl::nextFrame()
         }
         if (r != AVERROR(EAGAIN))
             ++stats.decodeErrors; // a broken frame; the next packets may still decode
-        if (packetsSinceFrame > kMaxPacketsWithoutFrame) {
+        if (packetsSinceFrame > kMaxPacketsWithoutFrame && codec->skip_frame == AVDISCARD_DEFAULT) {
             VOP_LOG_DEBUG("media", "{}: {} packets without a frame, giving up", path, packetsSinceFrame);
             eof = true;
             continuable = false;
@@ -578,24 +322,6 @@ VideoFrame VideoDecoder::Impl::fast(double seconds)
     throw InputError(kNothingDecodable);
 }
 
-VideoDecoder::VideoDecoder(const std::string& path, const DecoderOptions& options)
-    : d(std::make_unique<Impl>())
-{
-    ensureFfmpegReady();
-    d->path = path;
-    d->opts = options;
-    d->openInput();
-    d->openCodec();
-    d->describe();
-    d->trustIndex = indexIsComplete(d->fmt.get(), d->st);
-    if (d->trustIndex) {
-        const AVIndexEntry* first = avformat_index_get_entry(d->st, 0);
-        d->indexOffset = d->startSec - first->timestamp * d->tb;
-        if (std::fabs(d->indexOffset) > 10) // an index that disagrees with the stream: ignore it
-            d->trustIndex = false;
-    }
-}
-
 VideoDecoder::~VideoDecoder() = default;
 VideoDecoder::VideoDecoder(VideoDecoder&&) noexcept = default;
 VideoDecoder& VideoDecoder::operator=(VideoDecoder&&) noexcept = default;
@@ -613,17 +339,6 @@ const DecoderStats& VideoDecoder::stats() const
 VideoFrame VideoDecoder::frameAt(double seconds, SeekMode mode)
 {
     return mode == SeekMode::Fast ? d->fast(seconds) : d->accurate(seconds);
-}
-
-VideoInfo probe(const std::string& path, const ProbeOptions& options)
-{
-    VideoDecoder decoder(path, DecoderOptions{32, 0});
-    if (options.requireDecodable) {
-        if (decoder.info().encrypted)
-            throw InputError(kEncrypted);
-        decoder.frameAt(0); // throws when nothing decodes or the packets are encrypted
-    }
-    return decoder.info();
 }
 
 } // namespace vop::media

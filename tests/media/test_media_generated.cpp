@@ -477,3 +477,44 @@ VOP_TEST(decoderMovesAndOutlivesItsSource)
     c = std::move(b);
     VOP_CHECK_EQ(secondFromColour(c.frameAt(1.5).image), 1);
 }
+
+VOP_TEST(nonSquarePixelsAreStretched)
+{
+    // 80x90 stored with a 2:1 sample aspect ratio shows as 160x90
+    const std::string path = generated("anamorphic.mp4", [](const std::string& p) {
+        ffmpeg("-f lavfi -i testsrc2=s=80x90:r=5:d=1 -vf setsar=2 " + std::string(kX264) + " " + shellQuote(p));
+    });
+    const VideoInfo info = probe(path);
+    VOP_CHECK_EQ(info.codedWidth, 80);
+    VOP_CHECK_EQ(info.width, 160);
+    VOP_CHECK_EQ(info.height, 90);
+    const VideoFrame f = VideoDecoder(path).frameAt(0.5);
+    VOP_CHECK_EQ(f.image.width, 160);
+    VOP_CHECK_EQ(f.image.height, 90);
+}
+
+VOP_TEST(ffmpegKeepsQuietOnStderr)
+{
+    if (const char* level = std::getenv("VOPSEARCH_LOG"); level && *level)
+        return; // someone asked to see the debug log
+    // FFmpeg complains loudly about these files; none of it may reach the terminal.
+    std::fflush(stderr);
+    const std::string capture = tempDir() + "/stderr.txt";
+    const int saved = ::dup(2);
+    std::FILE* out = std::fopen(capture.c_str(), "w");
+    VOP_REQUIRE(saved >= 0 && out);
+    ::dup2(::fileno(out), 2);
+    for (const char* name : {"short-cenc.mp4", "chunk_out_of_range.mp4", "bipbop_nonfragment_header.mp4"}) {
+        try {
+            probe(mediaDir() + "/" + name);
+        } catch (const vop::InputError&) {
+        }
+    }
+    std::fflush(stderr);
+    ::dup2(saved, 2);
+    ::close(saved);
+    std::fclose(out);
+    const std::string written = readBytes(capture);
+    if (!written.empty())
+        vop::test::fail(__FILE__, __LINE__, "stderr got: " + written.substr(0, 300), false);
+}
