@@ -3,7 +3,7 @@
 #include "util/Error.h"
 
 #ifdef VOPSEARCH_HAVE_MEDIA
-#include "media/ImageDecoder.h"
+#include "media/ImageCodec.h"
 #endif
 
 namespace vop::cli {

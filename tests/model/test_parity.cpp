@@ -8,7 +8,7 @@
 #include "model/Preprocess.h"
 
 #ifdef VOPSEARCH_HAVE_MEDIA
-#include "media/ImageDecoder.h"
+#include "media/ImageCodec.h"
 #endif
 
 #include <nlohmann/json.hpp>
