@@ -7,6 +7,7 @@
 #include "Args.h"
 
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 

@@ -23,11 +23,12 @@ struct VopEncoder::Impl {
 
     explicit Impl(ClipEncoder c) : clip(std::move(c)) {}
 
-    Embeddings rows(const torch::Tensor& t) // [N, E] -> normalised rows
+    Embeddings rows(const torch::Tensor& t, bool normalize = true) // [N, E] -> rows
     {
-        auto n = torch::nn::functional::normalize(t.to(torch::kCPU, torch::kFloat32),
-                                                  torch::nn::functional::NormalizeFuncOptions().dim(-1))
-                     .contiguous();
+        auto n = t.to(torch::kCPU, torch::kFloat32);
+        if (normalize)
+            n = torch::nn::functional::normalize(n, torch::nn::functional::NormalizeFuncOptions().dim(-1));
+        n = n.contiguous();
         Embeddings out(size_t(n.size(0)), std::vector<float>(size_t(n.size(1))));
         for (size_t i = 0; i < out.size(); ++i)
             std::copy_n(n.data_ptr<float>() + i * out[i].size(), out[i].size(), out[i].data());
@@ -105,7 +106,7 @@ Embeddings VopEncoder::encodeClips(const std::vector<std::vector<RgbImage>>& cli
     return out;
 }
 
-Embeddings VopEncoder::encodeTexts(const std::vector<std::string>& texts)
+Embeddings VopEncoder::encodeTexts(const std::vector<std::string>& texts, bool normalize)
 {
     if (texts.empty())
         return {};
@@ -116,7 +117,7 @@ Embeddings VopEncoder::encodeTexts(const std::vector<std::string>& texts)
         for (size_t j = 0; j < t.size(); ++j) ids[int64_t(i)][int64_t(j)] = t[j];
     }
     torch::InferenceMode guard;
-    return d->rows(d->model->encodeText(ids.to(d->device)));
+    return d->rows(d->model->encodeText(ids.to(d->device)), normalize);
 }
 
 } // namespace vop

@@ -33,8 +33,9 @@ public:
     // clips[i] = the frames of clip i (any size; preprocessed here) -> [N][E], L2-normalised.
     // Every clip must have framesPerClip() frames for the position-specific variants.
     Embeddings encodeClips(const std::vector<std::vector<RgbImage>>& clips, int clipsPerBatch = 4);
-    // Texts -> [N][E], L2-normalised (captions cut to the room beside the text prompts).
-    Embeddings encodeTexts(const std::vector<std::string>& texts);
+    // Texts -> [N][E], L2-normalised unless `normalize` is false (captions cut to the room beside
+    // the text prompts).
+    Embeddings encodeTexts(const std::vector<std::string>& texts, bool normalize = true);
 
     VopModel& vopModel(); // needs torch headers
 
