@@ -184,7 +184,9 @@ bool VideoDecoder::Impl::landedTooLate(double target) const
 
 double VideoDecoder::Impl::clampTarget(double seconds) const
 {
-    double target = startSec + std::max(0.0, std::isfinite(seconds) ? seconds : 0.0);
+    // NaN: the start; far past the end (or +inf): the end, without overflowing a timestamp
+    const double s = std::isnan(seconds) ? 0.0 : std::clamp(seconds, 0.0, std::max(info.duration, 0.0) + 3600.0);
+    double target = startSec + s;
     if (endTime && target > *endTime)
         target = *endTime;
     return target;

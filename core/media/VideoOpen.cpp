@@ -16,14 +16,24 @@ using namespace detail;
 
 namespace {
 
-// Formats whose demuxer loads the complete keyframe index when it opens the file. Others
-// (MPEG-TS, raw streams) index as they read, so their index says nothing about what lies ahead.
-bool indexIsComplete(const AVFormatContext* fmt, const AVStream* st)
+bool isMatroska(const AVFormatContext* fmt)
 {
-    if (avformat_index_get_entries_count(st) <= 0)
-        return false;
+    return std::string(fmt->iformat->name).rfind("matroska", 0) == 0;
+}
+
+// Whether the keyframe index can tell where keyframes lie ahead of the read position. Only
+// formats that read a whole index (MP4 sample tables, Matroska cues, AVI idx1) qualify, and
+// only when it reaches the end: MPEG-TS, raw streams, cue-less Matroska and fragmented MP4
+// index as they read, and a partial index would send far targets to an early keyframe.
+bool indexIsComplete(const AVFormatContext* fmt, AVStream* st, double indexOffset, double tb,
+                     double startSec, double duration)
+{
+    const int n = avformat_index_get_entries_count(st);
     const std::string name = fmt->iformat->name;
-    return name.rfind("mov", 0) == 0 || name.rfind("matroska", 0) == 0 || name == "avi";
+    if (n < 2 || duration <= 0 || !(name.rfind("mov", 0) == 0 || isMatroska(fmt) || name == "avi"))
+        return false;
+    const double last = avformat_index_get_entry(st, n - 1)->timestamp * tb + indexOffset;
+    return last >= startSec + duration - std::max(30.0, 0.1 * duration);
 }
 
 } // namespace
@@ -193,12 +203,14 @@ VideoDecoder::VideoDecoder(const std::string& path, const DecoderOptions& option
     d->openInput();
     d->openCodec();
     d->describe();
-    d->trustIndex = indexIsComplete(d->fmt.get(), d->st);
-    if (d->trustIndex) {
+    // Matroska reads its cues on the first seek; seeking to the start loads them now.
+    if (isMatroska(d->fmt.get()) && d->st->start_time != AV_NOPTS_VALUE)
+        av_seek_frame(d->fmt.get(), d->vs, d->st->start_time, AVSEEK_FLAG_BACKWARD);
+    if (avformat_index_get_entries_count(d->st) > 0) {
         const AVIndexEntry* first = avformat_index_get_entry(d->st, 0);
         d->indexOffset = d->startSec - first->timestamp * d->tb;
-        if (std::fabs(d->indexOffset) > 10) // an index that disagrees with the stream: ignore it
-            d->trustIndex = false;
+        d->trustIndex = std::fabs(d->indexOffset) <= 10 && // else the index disagrees with the stream
+                        indexIsComplete(d->fmt.get(), d->st, d->indexOffset, d->tb, d->startSec, d->info.duration);
     }
 }
 

@@ -329,4 +329,15 @@ VOP_TEST(jpegRoundTrip)
     VOP_CHECK_EQ(same.width, img.width);
     VOP_CHECK_EQ(same.height, img.height);
     VOP_CHECK_THROWS_WITH(encodeJpeg(vop::RgbImage{}), "empty image");
+    // odd sizes (4:2:0 chroma has to round) and a tiny image
+    for (const auto& [w, h] : {std::pair{33, 17}, std::pair{1, 1}, std::pair{5, 320}}) {
+        vop::RgbImage odd;
+        odd.width = w;
+        odd.height = h;
+        odd.pixels.assign(size_t(w) * h * 3, 200);
+        const vop::RgbImage back = decodeImage(encodeJpeg(odd, 320, 85));
+        VOP_CHECK_EQ(back.width, w);
+        VOP_CHECK_EQ(back.height, h);
+        VOP_CHECK_NEAR(meanColour(back).g, 200.0, 3.0);
+    }
 }

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <limits>
 #include <random>
 
 using namespace vop::media;
@@ -121,6 +122,10 @@ VOP_TEST(accurateSeekFindsEverySecond)
     const VideoFrame last = dec.frameAt(500);
     VOP_CHECK_NEAR(last.time, 69.8, 1e-6);
     VOP_CHECK_EQ(secondFromColour(last.image), 69);
+    VOP_CHECK_NEAR(dec.frameAt(std::numeric_limits<double>::infinity()).time, 69.8, 1e-6);
+    VOP_CHECK_NEAR(dec.frameAt(std::nan("")).time, 0.0, 1e-6);
+    VOP_CHECK_NEAR(dec.frameAt(-3).time, 0.0, 1e-6);
+    VOP_CHECK_NEAR(dec.frameAt(std::numeric_limits<double>::infinity(), SeekMode::Fast).time, 65.0, 1e-6);
 }
 
 VOP_TEST(fastSeekReturnsANearbyKeyframe)
@@ -162,6 +167,30 @@ VOP_TEST(samplingASegmentIsOnePass)
     const int64_t before = dec2.stats().framesDecoded;
     dec2.frameAt(frames2.back().time);
     VOP_CHECK_EQ(dec2.stats().framesDecoded, before);
+}
+
+VOP_TEST(farTargetsSeekInsteadOfDecodingEverything)
+{
+    // A target an hour's worth of frames away is reached by one seek to the keyframe before it
+    // (the index must be whole: Matroska loads its cues late), not by decoding all the way.
+    for (const std::string& path : {clock70(), clock("clock70.mkv", 70, 5, 25), clock("clock70.avi", 70, 5, 25)}) {
+        VideoDecoder dec(path);
+        const VideoFrame f = dec.frameAt(66.5);
+        VOP_CHECK_EQ(secondFromColour(f.image), 66);
+        VOP_CHECK_EQ(dec.stats().seeks, 1);
+        VOP_CHECK(dec.stats().framesDecoded <= 12); // from the keyframe at 65 s (+ decoder delay)
+        const VideoFrame g = dec.frameAt(60.5, SeekMode::Fast);
+        VOP_CHECK_NEAR(g.time, 60.0, 1e-6);
+        VOP_CHECK_EQ(dec.stats().seeks, 2);
+        // the index knows a keyframe (65 s) lies between 61.5 and 66.5: seek there rather than
+        // decode the 25 frames in between
+        VOP_CHECK_EQ(secondFromColour(dec.frameAt(61.5).image), 61);
+        VOP_CHECK_EQ(dec.stats().seeks, 3);
+        const int64_t before = dec.stats().framesDecoded;
+        VOP_CHECK_EQ(secondFromColour(dec.frameAt(66.5).image), 66);
+        VOP_CHECK_EQ(dec.stats().seeks, 4);
+        VOP_CHECK(dec.stats().framesDecoded - before <= 12);
+    }
 }
 
 namespace {

@@ -28,7 +28,8 @@ void logCallback(void* avcl, int level, const char* fmt, va_list vl)
     if (level > AV_LOG_WARNING)
         return; // info/verbose/debug/trace chatter: not even worth formatting
 #ifdef VOPSEARCH_HAVE_SPDLOG
-    static const auto logger = vop::log::get("media");
+    // Never destroyed: FFmpeg may still log from other statics' destructors at exit.
+    static const auto& logger = *new std::shared_ptr<spdlog::logger>(vop::log::get("media"));
     if (!logger->should_log(spdlog::level::debug))
         return;
     // FFmpeg writes some lines in pieces: collect them per thread until the newline.
