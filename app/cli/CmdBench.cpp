@@ -3,6 +3,7 @@
 
 #include "model/ClipConfig.h"
 #include "model/EncodeBench.h"
+#include "prompts/ClipBench.h"
 
 #include <nlohmann/json.hpp>
 
@@ -14,9 +15,11 @@ namespace {
 
 const char* kUsage =
     "usage: vopsearch-cli bench encode --synthetic vit-b-32 [--batch N] [--device D] [--seconds S] [--json]\n"
+    "       vopsearch-cli bench encode --variant V|all [--synthetic S] [--clips N] [--frames F] [--device D]\n"
     "Encoder speed on a randomly initialised model of the given shape: images/s, text query latency\n"
     "(short and 77-token), and the machine's fp32 matrix-product GFLOP/s, so that images/s reads as a\n"
-    "fraction of the roofline.";
+    "fraction of the roofline. With --variant: clips/s (F frames each) of that VoP variant (or of all,\n"
+    "beside zero-shot CLIP), batches of --clips clips (default 4).";
 
 ClipConfig syntheticConfig(const std::string& name)
 {
@@ -40,9 +43,39 @@ ClipConfig syntheticConfig(const std::string& name)
     throw UsageError("unknown synthetic shape '" + name + "' (vit-b-32, vit-b-16, vit-l-14)");
 }
 
+int runBenchVariants(const Args& args, const ClipConfig& config)
+{
+    std::vector<Variant> variants;
+    if (args.get("variant") == "all")
+        variants = allVariants();
+    else
+        variants.push_back(parseVariant(args.get("variant")));
+    const int clips = args.getInt("clips", 4), frames = args.getInt("frames", 12);
+    if (clips < 1 || frames < 1)
+        throw UsageError("--clips and --frames must be at least 1");
+    nlohmann::json all = nlohmann::json::array();
+    if (!args.has("json"))
+        std::printf("%-8s %12s %10s %12s   (%d frames per clip, batches of %d clips)\n", "variant", "params", "clips/s",
+                    "frames/s", frames, clips);
+    for (auto v : variants) {
+        const auto r = runClipBench(config, v, args.get("device", "auto"), clips, frames, args.getDouble("seconds", 3.0));
+        if (args.has("json"))
+            all.push_back({{"variant", r.variant}, {"parameters", r.trainableParameters}, {"clips_per_s", r.clipsPerSecond},
+                           {"frames_per_s", r.framesPerSecond}, {"frames", r.frames}, {"clips_per_batch", r.clipsPerBatch}});
+        else
+            std::printf("%-8s %12lld %10.2f %12.1f\n", r.variant.c_str(), (long long)r.trainableParameters,
+                        r.clipsPerSecond, r.framesPerSecond);
+    }
+    if (args.has("json"))
+        printJson(all.dump(2));
+    return 0;
+}
+
 int runBenchEncode(const Args& args)
 {
     const auto config = syntheticConfig(args.get("synthetic", "vit-b-32"));
+    if (args.has("variant"))
+        return runBenchVariants(args, config);
     const int batch = args.getInt("batch", 32);
     if (batch < 1)
         throw UsageError("--batch must be at least 1");
@@ -75,7 +108,7 @@ int runBench(const std::vector<std::string>& argv)
     const std::string what = argv[0];
     std::vector<std::string> rest(argv.begin() + 1, argv.end());
     if (what == "encode") {
-        Args args(rest, {"synthetic", "batch", "device", "seconds"}, {"json"});
+        Args args(rest, {"synthetic", "batch", "device", "seconds", "variant", "clips", "frames"}, {"json"});
         return runBenchEncode(args);
     }
     throw UsageError("unknown benchmark '" + what + "'");
