@@ -55,6 +55,20 @@ struct PromptOptions {
 };
 
 // Trainable tensors of a variant on a backbone, name -> shape (the prompt set's content).
+// On ViT-B/32 (L = 12, D = 768, text width W = 512, F = 12, K_s = 8) with the defaults:
+//   vop     text [12,8,512] + visual [12,8,768]                                     =    122,880
+//   vop-p   text + shared [12,4,768] + position [12,12,4,768]                       =    528,384
+//   vop-c   text + shared [12,4,768] + BiLSTM 2 x (2 x [3072,768] + 2 x [3072])
+//           + FC [3072,1536] + [3072]                                                = 14,257,152
+//   vop-f   text + frame-level [8,8,768] + video-level [4,8,768]                    =    122,880
+//           + frame position [12,768]                                                 +    9,216
+//   vop-fp  text + shared [8,4,768] + position [8,12,4,768] + video-level [4,8,768] =    393,216 + 9,216
+//   vop-fc  text [12,8,512] 49,152 + shared [8,4,768] 24,576 + BiLSTM 9,449,472
+//           + FC 4,721,664 + video-level [4,8,768] 24,576                            = 14,269,440 + 9,216
+// The paper quotes 14.1M for VoP^{F+C}, less than VoP^C's 14.3M; with the generator shared by
+// all frame-level layers as in VoP^C, the generator alone is 14.17M, so the frame-level prompt
+// layers (8 instead of 12) only save 12,288 + the video-level prompts add 24,576. The paper's
+// exact F+C configuration is not published; this is the derivation we implement.
 std::map<std::string, Shape> trainableShapes(const ClipConfig& config, const PromptOptions& options);
 
 struct ParameterCount {
