@@ -1,5 +1,6 @@
 #include "model/ClipModel.h"
 
+#include "model/SmallLinear.h"
 #include "util/Error.h"
 
 #include <torch/torch.h>
@@ -38,7 +39,7 @@ AttentionImpl::AttentionImpl(int64_t width, int64_t h)
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask)
 {
     const int64_t B = x.size(0), N = x.size(1), D = x.size(2), hd = D / heads;
-    auto qkv = torch::linear(x, in_proj_weight, in_proj_bias);           // [B, N, 3D]
+    auto qkv = vop::linear(x, in_proj_weight, in_proj_bias);             // [B, N, 3D]
     qkv = qkv.view({B, N, 3, heads, hd}).permute({2, 0, 3, 1, 4});       // [3, B, H, N, hd]
     auto q = qkv[0], k = qkv[1], v = qkv[2];                              // [B, H, N, hd]
     torch::Tensor out;
@@ -52,7 +53,7 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     out = torch::matmul(torch::softmax(scores, -1), v);                  // [B, H, N, hd]
 #endif
     out = out.transpose(1, 2).reshape({B, N, D});                         // [B, N, D]
-    return out_proj->forward(out);
+    return vop::linear(out, out_proj->weight, out_proj->bias);            // [B, N, D]
 }
 
 MlpImpl::MlpImpl(int64_t width, int64_t hidden)
@@ -63,7 +64,7 @@ MlpImpl::MlpImpl(int64_t width, int64_t hidden)
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x)
 {
-    return c_proj->forward(quickGelu(c_fc->forward(x)));
+    return vop::linear(quickGelu(vop::linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias);
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t width, int64_t heads, int64_t mlpWidth)

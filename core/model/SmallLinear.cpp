@@ -1,0 +1,114 @@
+#include "model/SmallLinear.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define VOP_X86 1
+#endif
+
+namespace vop {
+
+namespace {
+
+using RowKernel = void (*)(const float* w, const float* x, int64_t M, int64_t K, float* acc);
+
+// acc[m] = dot(w[0:K], x[m*K : m*K+K]) for m < M
+void rowGeneric(const float* w, const float* x, int64_t M, int64_t K, float* acc)
+{
+    for (int64_t m = 0; m < M; ++m) {
+        const float* xm = x + m * K;
+        float s[8] = {};
+        int64_t k = 0;
+        for (; k + 8 <= K; k += 8)
+            for (int i = 0; i < 8; ++i) s[i] += w[k + i] * xm[k + i];
+        float t = 0;
+        for (; k < K; ++k) t += w[k] * xm[k];
+        acc[m] = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + t;
+    }
+}
+
+#ifdef VOP_X86
+__attribute__((target("avx512f"))) void rowAvx512(const float* w, const float* x, int64_t M, int64_t K, float* acc)
+{
+    for (int64_t m = 0; m < M; ++m) {
+        const float* xm = x + m * K;
+        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
+        int64_t k = 0;
+        for (; k + 32 <= K; k += 32) {
+            s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + k), _mm512_loadu_ps(xm + k), s0);
+            s1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + k + 16), _mm512_loadu_ps(xm + k + 16), s1);
+        }
+        for (; k + 16 <= K; k += 16)
+            s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + k), _mm512_loadu_ps(xm + k), s0);
+        float t = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+        for (; k < K; ++k) t += w[k] * xm[k];
+        acc[m] = t;
+    }
+}
+
+__attribute__((target("avx2,fma"))) void rowAvx2(const float* w, const float* x, int64_t M, int64_t K, float* acc)
+{
+    for (int64_t m = 0; m < M; ++m) {
+        const float* xm = x + m * K;
+        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
+        int64_t k = 0;
+        for (; k + 16 <= K; k += 16) {
+            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + k), _mm256_loadu_ps(xm + k), s0);
+            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + k + 8), _mm256_loadu_ps(xm + k + 8), s1);
+        }
+        __m256 s = _mm256_add_ps(s0, s1);
+        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
+        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
+        float t = _mm_cvtss_f32(h);
+        for (; k < K; ++k) t += w[k] * xm[k];
+        acc[m] = t;
+    }
+}
+#endif
+
+RowKernel pickKernel()
+{
+#ifdef VOP_X86
+    if (__builtin_cpu_supports("avx512f")) return rowAvx512;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return rowAvx2;
+#endif
+    return rowGeneric;
+}
+
+} // namespace
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias)
+{
+    const int64_t K = x.size(-1);
+    const int64_t M = K > 0 ? x.numel() / K : 0;
+    if (M == 0 || M > kSmallLinearMaxRows || !x.device().is_cpu() || x.scalar_type() != torch::kFloat32 ||
+        weight.scalar_type() != torch::kFloat32 || x.requires_grad() || weight.requires_grad() ||
+        (bias.defined() && bias.requires_grad()) || torch::GradMode::is_enabled())
+        return torch::linear(x, weight, bias);
+    static const RowKernel kernel = pickKernel();
+    const int64_t N = weight.size(0);
+    auto xs = x.reshape({M, K}).contiguous();                                   // [M, K]
+    auto ws = weight.contiguous();                                              // [N, K]
+    auto out = torch::empty({M, N}, x.options());                               // [M, N]
+    const float* xp = xs.data_ptr<float>();
+    const float* wp = ws.data_ptr<float>();
+    const auto bs = bias.defined() ? bias.contiguous() : torch::Tensor();
+    const float* bp = bs.defined() ? bs.data_ptr<float>() : nullptr;
+    float* op = out.data_ptr<float>();
+    at::parallel_for(0, N, 64, [&](int64_t j0, int64_t j1) {
+        float acc[kSmallLinearMaxRows];
+        for (int64_t j = j0; j < j1; ++j) {
+            kernel(wp + j * K, xp, M, K, acc);
+            const float b = bp ? bp[j] : 0.0f;
+            for (int64_t m = 0; m < M; ++m) op[m * N + j] = acc[m] + b;
+        }
+    });
+    auto shape = x.sizes().vec();
+    shape.back() = N;
+    return out.view(shape);
+}
+
+} // namespace vop
