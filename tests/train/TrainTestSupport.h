@@ -59,21 +59,23 @@ struct Rgb {
     uint8_t r, g, b;
 };
 
-// A square of `colour` moving in a straight line from (x0, y0) to (x1, y1) over `frames` frames
-// on black, 64 x 64, `fps` frames per second, encoded by ffmpeg (MPEG-4 part 2, high quality).
+// A square of `colour` on black stepping through `steps` positions evenly spaced from (x0, y0) to
+// (x1, y1), each held for `hold` frames, 64 x 64 at `fps`, encoded by ffmpeg (MPEG-4 part 2,
+// high quality). With steps = F * S the frame cache's k-th sample falls in the middle of the
+// k-th hold, so a clip and its reverse give the cache the same frames in opposite order.
 inline void writeMovingSquare(const std::string& path, Rgb colour, double x0, double y0, double x1, double y1,
-                              int frames = 12, int fps = 8, int size = 64, int side = 16)
+                              int steps = 12, int hold = 4, int fps = 16, int size = 64, int side = 16)
 {
     fs::create_directories(fs::path(path).parent_path());
     const std::string cmd = "ffmpeg -nostdin -hide_banner -v error -y -f rawvideo -pix_fmt rgb24 -s " +
                             std::to_string(size) + "x" + std::to_string(size) + " -r " + std::to_string(fps) +
-                            " -i - -c:v mpeg4 -q:v 2 -pix_fmt yuv420p '" + path + "'";
+                            " -i - -c:v ffv1 -pix_fmt bgr0 '" + path + "'";
     FILE* pipe = ::popen(cmd.c_str(), "w");
     if (!pipe)
         fail(__FILE__, __LINE__, "cannot start ffmpeg: " + cmd, true);
     std::vector<uint8_t> img(size_t(size) * size_t(size) * 3);
-    for (int f = 0; f < frames; ++f) {
-        const double t = frames > 1 ? double(f) / (frames - 1) : 0.0;
+    for (int k = 0; k < steps; ++k) {
+        const double t = steps > 1 ? double(k) / (steps - 1) : 0.0;
         const int x = int(x0 + (x1 - x0) * t + 0.5), y = int(y0 + (y1 - y0) * t + 0.5);
         std::fill(img.begin(), img.end(), uint8_t(0));
         for (int yy = y; yy < y + side; ++yy)
@@ -84,7 +86,7 @@ inline void writeMovingSquare(const std::string& path, Rgb colour, double x0, do
                 p[1] = colour.g;
                 p[2] = colour.b;
             }
-        std::fwrite(img.data(), 1, img.size(), pipe);
+        for (int h = 0; h < hold; ++h) std::fwrite(img.data(), 1, img.size(), pipe);
     }
     if (::pclose(pipe) != 0)
         fail(__FILE__, __LINE__, "ffmpeg failed (is the ffmpeg CLI installed?): " + cmd, true);
