@@ -336,8 +336,9 @@ DatasetSplit splitValidation(const Dataset& data, double fraction, uint64_t seed
     s.validation.videos.clear();
     s.validation.skipped.clear();
     const size_t n = data.videos.size();
+    // at least two: one validation clip ranks first against nothing
     size_t nVal = size_t(std::lround(fraction * double(n)));
-    if (fraction > 0 && nVal == 0) nVal = 1;
+    if (fraction > 0 && nVal < 2) nVal = 2;
     std::vector<size_t> idx(n);
     for (size_t i = 0; i < n; ++i) idx[i] = i;
     Rng rng(seed, /*stream=*/0x5911);

@@ -56,7 +56,7 @@ Dataset readDataset(const std::string& format, const std::string& path, const Da
 bool hasVideoExtension(const std::string& path);
 
 // Splits by video (never a video's captions apart) with a seeded shuffle: round(fraction * N)
-// videos (at least one when fraction > 0) go to `validation`. Throws InputError when the training
+// videos (at least two when fraction > 0) go to `validation`. Throws InputError when the training
 // part would hold fewer than two videos.
 struct DatasetSplit {
     Dataset train, validation;

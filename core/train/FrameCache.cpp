@@ -162,7 +162,7 @@ PrepareReport prepareFrames(Dataset& data, FrameCache& cache, const FrameCache::
             std::string msg = e.what();
             if (msg.find(v.path) == std::string::npos) msg = v.path + ": " + msg;
             data.skipped.push_back(msg + " (video skipped)");
-            VOP_LOG_WARN("train", "skipping {}: {}", v.path, e.what());
+            VOP_LOG_INFO("train", "skipping {}: {}", v.path, e.what());
         }
         if (progress) progress(i + 1, total);
     }

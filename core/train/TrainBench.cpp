@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <thread>
 #include <sys/resource.h>
 
 namespace vop {
@@ -22,13 +23,15 @@ double peakRssMiB()
 } // namespace
 
 TrainBenchResult runTrainBench(const ClipConfig& config, const PromptOptions& po, int batch, int steps,
-                               const std::string& deviceName)
+                               const std::string& deviceName, int threads)
 {
     if (batch < 2 || steps < 1)
         throw InputError("the training benchmark needs a batch of at least 2 and at least 1 step");
     const auto device = resolveDevice(deviceName);
     TrainBenchResult r;
     r.device = describeDevice(device);
+    at::set_num_threads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency())));
+    r.threads = at::get_num_threads();
     r.batch = batch;
     r.frames = po.frames;
     r.steps = steps;

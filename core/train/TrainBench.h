@@ -10,6 +10,7 @@ namespace vop {
 
 struct TrainBenchResult {
     std::string device;
+    int threads = 0;
     int batch = 0, frames = 0, steps = 0;
     int64_t trainable = 0;
     double secondsPerStep = 0;
@@ -22,7 +23,8 @@ struct TrainBenchResult {
 // One untimed warm-up step, then `steps` timed steps of the full training step (frames through
 // the prompted image tower, captions through the prompted text tower, multi-positive InfoNCE,
 // backward, clipping, AdamW).
+// threads: CPU threads for torch (0 = all cores).
 TrainBenchResult runTrainBench(const ClipConfig& config, const PromptOptions& prompts, int batch, int steps,
-                               const std::string& device);
+                               const std::string& device, int threads = 0);
 
 } // namespace vop

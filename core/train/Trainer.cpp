@@ -31,10 +31,10 @@ constexpr uint64_t kOrderStream = 1ull << 40, kCaptionStream = 2ull << 40, kAugm
 using Json = nlohmann::json;
 using TensorMap = std::map<std::string, torch::Tensor>;
 
-std::string num(double v)
+std::string num(double v, int digits = 17)
 {
     char buf[40];
-    std::snprintf(buf, sizeof buf, "%.17g", v);
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
     return buf;
 }
 
@@ -458,14 +458,14 @@ TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset&
         prov["batch"] = std::to_string(o.batch);
         prov["steps"] = std::to_string(st.step);
         prov["kept_step"] = std::to_string(result.bestStep);
-        prov["lr"] = num(o.lr);
-        prov["generator_lr"] = num(o.generatorLr);
-        prov["weight_decay"] = num(o.weightDecay);
+        prov["lr"] = num(o.lr, 6);
+        prov["generator_lr"] = num(o.generatorLr, 6);
+        prov["weight_decay"] = num(o.weightDecay, 6);
         prov["seed"] = std::to_string(o.seed);
         prov["frames"] = sampling.key();
         prov["augment"] = settings.at("augment") + ", flip " + settings.at("flip") + ", random frame " +
                           settings.at("random_frame");
-        prov["final_loss"] = num(result.lastEpochLoss);
+        prov["final_loss"] = num(result.lastEpochLoss, 6);
         if (hasVal) {
             prov["metrics"] = metricsJson(st.best).dump();
             prov["zero_shot_metrics"] = metricsJson(st.zeroShot).dump();
