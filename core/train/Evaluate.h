@@ -8,6 +8,7 @@
 #include "train/Metrics.h"
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 namespace vop {

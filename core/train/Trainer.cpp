@@ -200,6 +200,14 @@ void loadState(const std::string& path, const std::map<std::string, std::string>
     torch::serialize::InputArchive optimizer;
     ar.read("optimizer", optimizer);
     opt.load(optimizer);
+    // The archive's optimizer state comes back on the CPU; the parameters may live on a GPU.
+    for (auto& entry : opt.state()) {
+        auto* s = dynamic_cast<torch::optim::AdamWParamState*>(entry.second.get());
+        if (!s) continue;
+        if (s->exp_avg().defined()) s->exp_avg(s->exp_avg().to(device));
+        if (s->exp_avg_sq().defined()) s->exp_avg_sq(s->exp_avg_sq().to(device));
+        if (s->max_exp_avg_sq().defined()) s->max_exp_avg_sq(s->max_exp_avg_sq().to(device));
+    }
 }
 
 TensorMap cloneTensors(VopPromptsImpl& prompts)

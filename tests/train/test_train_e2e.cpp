@@ -9,6 +9,7 @@
 #include "TrainTestSupport.h"
 
 #include "model/ClipEncoder.h"
+#include "model/ClipModel.h"
 #include "prompts/PromptSet.h"
 #include "train/Evaluate.h"
 #include "train/Trainer.h"
@@ -173,7 +174,13 @@ VOP_TEST(vopFLearnsDirectionThatZeroShotCannotSee)
         lastLoss = p.loss;
         VOP_CHECK(p.totalSteps == 80 && p.lr > 0 && p.samplesPerSecond > 0 && p.etaSeconds >= 0);
     };
+    std::vector<torch::Tensor> backboneBefore;
+    for (const auto& p : f.clip->model().parameters()) backboneBefore.push_back(p.detach().clone());
     auto r = trainPrompts(*f.clip, f.train, Dataset{}, *f.cache, o, cb);
+    const auto backboneAfter = f.clip->model().parameters();
+    bool frozen = backboneAfter.size() == backboneBefore.size();
+    for (size_t i = 0; frozen && i < backboneAfter.size(); ++i) frozen = torch::equal(backboneAfter[i], backboneBefore[i]);
+    VOP_CHECK(frozen); // only the prompt tensors were trained
     std::cout << "  loss: first epoch " << r.firstEpochLoss << ", last epoch " << r.lastEpochLoss << ", "
               << r.steps << " steps in " << r.seconds << " s" << std::endl;
     VOP_CHECK_EQ(steps, 80);
