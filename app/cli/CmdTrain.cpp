@@ -1,0 +1,445 @@
+// vopsearch-cli train | eval | bench-train: fit a prompt set on labelled footage, measure
+// retrieval with or without one, and time a training step on the synthetic ViT-B/32 shape.
+#include "Commands.h"
+
+#include "model/ClipEncoder.h"
+#include "train/Dataset.h"
+#include "train/Evaluate.h"
+#include "train/FrameCache.h"
+#include "train/TrainBench.h"
+#include "train/Trainer.h"
+#include "util/Error.h"
+#include "util/Paths.h"
+#include "util/Sha256.h"
+#ifdef VOPSEARCH_HAVE_MEDIA
+#include "train/VideoFrames.h"
+#endif
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+namespace vop::cli {
+namespace {
+
+const char* kDataOptions =
+    "  --data PATH          folders/sidecar: the dataset folder; msrvtt: the annotation .json/.csv (or a folder\n"
+    "                       holding MSRVTT_data.json)\n"
+    "  --format F           folders (ROOT/<label>/videos) | sidecar (clip.mp4 + clip.txt) | msrvtt\n"
+    "  --template T         folders: caption template, {} = the label with _ read as a space (\"{}\")\n"
+    "  --videos DIR         msrvtt: the folder of <video_id>.* files (default: videos/all or videos beside --data)\n"
+    "  --split NAME         msrvtt: only videos of this split (train, validate/val, test)\n"
+    "  --split-list FILE    msrvtt: only these ids (MSRVTT_train.9k.csv, a list of ids, or\n"
+    "                       MSRVTT_JSFUSION_test.csv for 1k-A, whose sentences are then the captions)\n"
+    "  --checkpoint FILE    CLIP checkpoint (default: ViT-B-32.pt in the model folders)\n"
+    "  --vocab FILE         bpe_simple_vocab_16e6.txt.gz (default: next to the checkpoint or in the model folders)\n"
+    "  --cache DIR          decoded-frame cache (default: ~/.local/share/vopsearch/frame-cache)\n"
+    "  --device D           auto | cpu | cuda | cuda:N (auto)\n"
+    "  --threads N          CPU threads (all cores)\n";
+
+const std::string kTrainUsage = std::string(
+    "usage: vopsearch-cli train --data PATH --format folders|sidecar|msrvtt --variant V --checkpoint FILE\n"
+    "                           --out PROMPTS [options] [--json]\n"
+    "Fits a VoP prompt set on the frozen CLIP: symmetric InfoNCE (clips sharing a caption are positives of\n"
+    "each other), AdamW, cosine schedule after 10% warm-up, grad-norm clip 1.0. Holds out a seeded\n"
+    "validation part, keeps the prompts with the best validation t2v R@1 and prints them against zero-shot\n"
+    "CLIP. Ctrl-C saves the training state; --resume continues from it. --json prints the final metrics\n"
+    "and the history.\n") + kDataOptions + std::string(
+    "  --variant V          vop | vop-p | vop-c | vop-f | vop-fp | vop-fc\n"
+    "  --out FILE           the prompt set to write\n"
+    "  --epochs N (5)  --batch N (32)  --lr X (1e-3, prompts)  --generator-lr X (1e-4, VoP^C networks)\n"
+    "  --weight-decay X (0.2)  --warmup F (0.1)  --frames N (12)  --seed N (0)\n"
+    "  --val-split F        fraction of the videos held out for validation (0.1; 0: none, keep the last prompts)\n"
+    "  --eval-every N       validate every N steps (default: after every epoch)\n"
+    "  --state FILE         training state for --resume (default: OUT.state; removed after a finished run)\n"
+    "  --save-every N       save the training state every N steps (100; 0: only when interrupted)\n"
+    "  --resume             continue an interrupted run (same data and settings)\n"
+    "  --keep-state         keep the training state after the run\n"
+    "  --no-augment         no random resized crop (area 0.5-1.0)\n"
+    "  --no-flip            no horizontal flips (use when captions say left or right)\n"
+    "  --no-random-frame    the middle frame of each segment instead of a random one\n"
+    "  --candidates N       frames decoded per segment for the random choice (3, odd)\n"
+    "  --split-depth K      VoP^F: frame-level layers before the joint ones (round(2L/3): 8 of 12)\n"
+    "  --depth K  --text-length N (8)  --visual-length N (8)  --video-length N (4)  --context bilstm|lstm|transformer");
+
+const std::string kEvalUsage = std::string(
+    "usage: vopsearch-cli eval --data PATH --format folders|sidecar|msrvtt (--prompts FILE | --zero-shot)\n"
+    "                          --checkpoint FILE [options] [--json]\n"
+    "Text-to-video and video-to-text retrieval: R@1, R@5, R@10 (percent), median and mean rank (1-based),\n"
+    "and mAP (reported where clips share captions). --json prints {\"t2v\": {\"R@1\", \"R@5\", \"R@10\", \"MdR\",\n"
+    "\"MnR\", \"mAP\"}, \"v2t\": {...}, \"videos\", \"texts\", ...}.\n") + kDataOptions + std::string(
+    "  --prompts FILE       a prompt set (vopsearch-cli train / prompts new)\n"
+    "  --zero-shot          plain CLIP, no prompts\n"
+    "  --frames N           zero-shot frames per clip (12; a prompt set brings its own)\n"
+    "  --val-split F --seed N  only the validation part `train` held out with these settings\n"
+    "  --batch N            clips per forward pass (16)");
+
+const char* kBenchUsage =
+    "usage: vopsearch-cli bench-train --variant V [--batch N] [--steps N] [--frames N] [--synthetic vit-b-32]\n"
+    "                                 [--device D] [--threads N] [--json]\n"
+    "Training speed of one variant on a randomly initialised CLIP of the given shape with random frames and\n"
+    "captions: the full step (prompted towers forward, InfoNCE, backward, clipping, AdamW), after one\n"
+    "untimed warm-up step. Prints clips/s and the growth of the process's peak resident memory over the\n"
+    "steps (one variant per process, so that the peak is its own).";
+
+std::atomic<bool> g_cancel{false};
+extern "C" void onInterrupt(int)
+{
+    g_cancel = true;
+    std::signal(SIGINT, SIG_DFL); // a second Ctrl-C ends the process at once
+}
+
+const std::set<std::string> kDataValued = {"data", "format", "template", "videos", "split", "split-list",
+                                           "checkpoint", "vocab", "cache", "device", "threads"};
+
+std::set<std::string> withData(std::set<std::string> extra)
+{
+    extra.insert(kDataValued.begin(), kDataValued.end());
+    return extra;
+}
+
+Dataset readData(const Args& a)
+{
+    if (!a.has("data")) throw UsageError("needs --data PATH");
+    if (!a.has("format")) throw UsageError("needs --format folders|sidecar|msrvtt");
+    DatasetOptions o;
+    o.captionTemplate = a.get("template", "{}");
+    o.videoDir = a.get("videos");
+    o.split = a.get("split");
+    o.splitList = a.get("split-list");
+    return readDataset(a.get("format"), a.get("data"), o);
+}
+
+struct Backbone {
+    std::unique_ptr<ClipEncoder> clip;
+    std::string sha256;
+};
+
+Backbone openBackbone(const Args& a, bool training)
+{
+    ClipEncoder::Options o;
+    o.checkpoint = paths::resolveCheckpoint(a.get("checkpoint"));
+    o.vocab = a.get("vocab");
+    o.device = a.get("device", "auto");
+    o.halfOnCuda = !training; // training keeps the backbone in fp32
+    o.threads = a.getInt("threads", 0);
+    Backbone b;
+    b.clip = std::make_unique<ClipEncoder>(o);
+    b.sha256 = sha256File(o.checkpoint);
+    return b;
+}
+
+bool stderrIsTty() { return ::isatty(2) == 1; }
+
+// Decodes what the cache lacks; returns the messages of videos that failed (and were dropped).
+std::vector<std::string> prepare(Dataset& d, FrameCache& cache, const char* what)
+{
+#ifdef VOPSEARCH_HAVE_MEDIA
+    const size_t before = d.skipped.size();
+    const bool tty = stderrIsTty();
+    auto r = prepareFrames(d, cache, videoFileDecoder(), [&](size_t done, size_t total) {
+        if (tty) std::fprintf(stderr, "\rpreparing %s frames: %zu/%zu", what, done, total);
+    }, &g_cancel);
+    if (tty) std::fprintf(stderr, "\n");
+    std::fprintf(stderr, "%s: %zu videos (%zu decoded, %zu from the cache, %zu failed)\n", what, d.videos.size(),
+                 r.decoded, r.reused, r.failed);
+    std::vector<std::string> failed(d.skipped.begin() + long(before), d.skipped.end());
+    for (const auto& f : failed) std::fprintf(stderr, "  %s\n", f.c_str());
+    return failed;
+#else
+    (void)d;
+    (void)cache;
+    (void)what;
+    throw InputError("this vopsearch-cli was built without media support (VOPSEARCH_WITH_MEDIA=OFF): it cannot "
+                     "decode videos");
+#endif
+}
+
+void printSkipped(const Dataset& d)
+{
+    if (d.skipped.empty()) return;
+    std::fprintf(stderr, "skipped %zu sample(s):\n", d.skipped.size());
+    const size_t show = std::min<size_t>(d.skipped.size(), 10);
+    for (size_t i = 0; i < show; ++i) std::fprintf(stderr, "  %s\n", d.skipped[i].c_str());
+    if (show < d.skipped.size()) std::fprintf(stderr, "  ... and %zu more\n", d.skipped.size() - show);
+}
+
+nlohmann::ordered_json rankJson(const RankMetrics& r, bool withMap)
+{
+    nlohmann::ordered_json j = {{"R@1", r.r1}, {"R@5", r.r5}, {"R@10", r.r10}, {"MdR", r.medianRank}, {"MnR", r.meanRank}};
+    if (withMap) j["mAP"] = r.mAP;
+    return j;
+}
+
+nlohmann::ordered_json metricsJson(const RetrievalMetrics& m)
+{
+    nlohmann::ordered_json j;
+    j["t2v"] = rankJson(m.t2v, true);
+    j["v2t"] = rankJson(m.v2t, true);
+    j["videos"] = m.videos;
+    j["texts"] = m.texts;
+    j["shared_captions"] = m.sharedCaptions;
+    return j;
+}
+
+void printTableHeader()
+{
+    std::printf("%-18s %7s %6s %6s %6s %7s | %7s %6s %6s %6s %7s\n", "", "t2v R@1", "R@5", "R@10", "MdR", "MnR",
+                "v2t R@1", "R@5", "R@10", "MdR", "MnR");
+}
+
+void printTableRow(const std::string& name, const RetrievalMetrics& m)
+{
+    std::printf("%-18s %7.1f %6.1f %6.1f %6.1f %7.1f | %7.1f %6.1f %6.1f %6.1f %7.1f", name.c_str(), m.t2v.r1,
+                m.t2v.r5, m.t2v.r10, m.t2v.medianRank, m.t2v.meanRank, m.v2t.r1, m.v2t.r5, m.v2t.r10,
+                m.v2t.medianRank, m.v2t.meanRank);
+    if (m.sharedCaptions) std::printf("   mAP %.1f / %.1f", m.t2v.mAP, m.v2t.mAP);
+    std::printf("\n");
+}
+
+std::string duration(double s)
+{
+    char buf[32];
+    if (s >= 3600) std::snprintf(buf, sizeof buf, "%dh%02dm", int(s / 3600), int(s / 60) % 60);
+    else if (s >= 60) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s / 60), int(s) % 60);
+    else std::snprintf(buf, sizeof buf, "%ds", int(s));
+    return buf;
+}
+
+PromptOptions promptOptions(const Args& a)
+{
+    PromptOptions o;
+    o.variant = parseVariant(a.get("variant"));
+    o.frames = a.getInt("frames", 12);
+    o.textLength = a.getInt("text-length", o.textLength);
+    o.visualLength = a.getInt("visual-length", o.visualLength);
+    o.videoLength = a.getInt("video-length", o.videoLength);
+    o.depth = a.getInt("depth", o.depth);
+    o.splitDepth = a.getInt("split-depth", o.splitDepth);
+    if (a.has("context")) o.context = parseContextModule(a.get("context"));
+    return o;
+}
+
+int runTrain(const std::vector<std::string>& argv)
+{
+    Args a(argv,
+           withData({"variant", "out", "epochs", "batch", "lr", "generator-lr", "weight-decay", "warmup", "frames",
+                     "val-split", "seed", "eval-every", "state", "save-every", "candidates", "split-depth", "depth",
+                     "text-length", "visual-length", "video-length", "context"}),
+           {"json", "resume", "keep-state", "no-augment", "no-flip", "no-random-frame"});
+    if (!a.positionals().empty()) throw UsageError("unexpected argument '" + a.positionals().front() + "'");
+    if (!a.has("variant")) throw UsageError("train needs --variant");
+    if (!a.has("out")) throw UsageError("train needs --out FILE");
+    const bool json = a.has("json");
+
+    TrainOptions o;
+    o.prompts = promptOptions(a);
+    if (o.prompts.frames < 1) throw UsageError("--frames must be at least 1");
+    o.epochs = a.getInt("epochs", o.epochs);
+    o.batch = a.getInt("batch", o.batch);
+    o.lr = a.getDouble("lr", o.lr);
+    o.generatorLr = a.getDouble("generator-lr", o.generatorLr);
+    o.weightDecay = a.getDouble("weight-decay", o.weightDecay);
+    o.warmupFraction = a.getDouble("warmup", o.warmupFraction);
+    o.seed = uint64_t(a.getInt("seed", 0));
+    o.evalEvery = a.getInt("eval-every", 0);
+    o.checkpointEvery = a.getInt("save-every", 100);
+    o.augment = !a.has("no-augment");
+    o.flip = !a.has("no-flip");
+    o.randomFrame = !a.has("no-random-frame");
+    o.outPath = a.get("out");
+    o.statePath = a.get("state", o.outPath + ".state");
+    o.resume = a.has("resume");
+    o.keepState = a.has("keep-state");
+    const double valSplit = a.getDouble("val-split", 0.1);
+
+    Dataset data = readData(a);
+    printSkipped(data);
+    const auto split = splitValidation(data, valSplit, o.seed);
+    Dataset train = split.train, val = split.validation;
+    auto backbone = openBackbone(a, /*training=*/true);
+    auto& clip = *backbone.clip;
+    o.backboneSha256 = backbone.sha256;
+    o.provenance["dataset"] = data.format + ": " + data.source;
+    o.provenance["validation_split"] = a.get("val-split", "0.1");
+    o.provenance["skipped"] = std::to_string(data.skipped.size());
+    FrameCache cache(a.get("cache", defaultFrameCacheDir()),
+                     FrameSampling{o.prompts.frames, a.getInt("candidates", 3), int(clip.config().imageResolution)});
+
+    g_cancel = false;
+    std::signal(SIGINT, onInterrupt);
+    const bool tty = stderrIsTty();
+    try {
+        std::vector<std::string> skipped = data.skipped;
+        for (auto& f : prepare(train, cache, "training")) skipped.push_back(f);
+        if (!val.videos.empty())
+            for (auto& f : prepare(val, cache, "validation")) skipped.push_back(f);
+        if (train.videos.size() < 2 || val.videos.size() == 1)
+            throw InputError("too few videos decode: " + std::to_string(train.videos.size()) + " for training, " +
+                             std::to_string(val.videos.size()) + " for validation");
+        std::fprintf(stderr, "training %s (%lld parameters) on %zu videos, validating on %zu; %d epochs of batch %d\n",
+                     variantDisplayName(o.prompts.variant).c_str(),
+                     (long long)countParameters(clip.config(), o.prompts).total(), train.videos.size(),
+                     val.videos.size(), o.epochs, o.batch);
+        TrainCallbacks cb;
+        cb.cancel = &g_cancel;
+        int64_t lastLine = -1;
+        cb.onStep = [&](const StepProgress& p) {
+            const int width = 24;
+            const int fill = int(double(width) * double(p.step) / double(std::max<int64_t>(1, p.totalSteps)));
+            char line[256];
+            std::snprintf(line, sizeof line, "[%s%s] step %lld/%lld  epoch %d/%d  loss %.4f  lr %.2e  %.1f clips/s  ETA %s",
+                          std::string(size_t(fill), '#').c_str(), std::string(size_t(width - fill), '.').c_str(),
+                          (long long)p.step, (long long)p.totalSteps, p.epoch, p.epochs, p.loss, p.lr,
+                          p.samplesPerSecond, duration(p.etaSeconds).c_str());
+            if (tty) {
+                std::fprintf(stderr, "\r%s\x1b[K", line);
+                if (p.step == p.totalSteps) std::fprintf(stderr, "\n");
+            } else if (p.step == p.totalSteps || p.step - lastLine >= std::max<int64_t>(1, p.totalSteps / 20)) {
+                std::fprintf(stderr, "%s\n", line);
+                lastLine = p.step;
+            }
+        };
+        cb.onEval = [&](const EvalRecord& r) {
+            std::fprintf(stderr, "%svalidation at step %lld: t2v R@1 %.1f  R@5 %.1f  v2t R@1 %.1f%s\n", tty ? "\r\x1b[K" : "",
+                         (long long)r.step, r.metrics.t2v.r1, r.metrics.t2v.r5, r.metrics.v2t.r1, r.best ? "  (best)" : "");
+        };
+        cb.onStatus = [&](const std::string& s) {
+            if (s.rfind("saved training state", 0) != 0) std::fprintf(stderr, "%s%s\n", tty ? "\r\x1b[K" : "", s.c_str());
+        };
+        const auto r = trainPrompts(clip, train, val, cache, o, cb);
+        std::signal(SIGINT, SIG_DFL);
+        if (json) {
+            nlohmann::ordered_json j;
+            j["zero_shot"] = r.hasValidation ? metricsJson(r.zeroShot) : nlohmann::ordered_json();
+            j["trained"] = r.hasValidation ? metricsJson(r.best) : nlohmann::ordered_json();
+            j["variant"] = variantName(o.prompts.variant);
+            j["out"] = r.outPath;
+            j["kept_step"] = r.bestStep;
+            j["steps"] = r.steps;
+            j["resumed_from"] = r.resumedFrom;
+            j["train_videos"] = r.trainVideos;
+            j["validation_videos"] = r.validationVideos;
+            j["first_epoch_loss"] = r.firstEpochLoss;
+            j["last_epoch_loss"] = r.lastEpochLoss;
+            j["seconds"] = r.seconds;
+            auto hist = nlohmann::ordered_json::array();
+            for (const auto& h : r.history) hist.push_back({{"step", h.step}, {"epoch", h.epoch}, {"loss", h.loss}, {"lr", h.lr}});
+            j["history"] = hist;
+            auto evals = nlohmann::ordered_json::array();
+            for (const auto& e : r.evaluations) {
+                auto m = metricsJson(e.metrics);
+                evals.push_back({{"step", e.step}, {"epoch", e.epoch}, {"best", e.best}, {"t2v", m["t2v"]}, {"v2t", m["v2t"]}});
+            }
+            j["evaluations"] = evals;
+            j["skipped"] = skipped;
+            printJson(j.dump(2));
+            return 0;
+        }
+        if (r.hasValidation) {
+            std::printf("validation: %zu videos, %zu captions\n", r.zeroShot.videos, r.zeroShot.texts);
+            printTableHeader();
+            printTableRow("zero-shot", r.zeroShot);
+            printTableRow(variantName(o.prompts.variant) + " (step " + std::to_string(r.bestStep) + ")", r.best);
+        }
+        std::printf("loss: %.4f (first epoch) -> %.4f (last epoch), %lld steps in %s\n", r.firstEpochLoss,
+                    r.lastEpochLoss, (long long)r.steps, duration(r.seconds).c_str());
+        std::printf("wrote %s\n", r.outPath.c_str());
+        return 0;
+    } catch (const Cancelled&) {
+        std::signal(SIGINT, SIG_DFL);
+        std::fprintf(stderr, "\ninterrupted; the training state is in %s: run the same command with --resume to go on\n",
+                     o.statePath.c_str());
+        return 1;
+    }
+}
+
+int runEval(const std::vector<std::string>& argv)
+{
+    Args a(argv, withData({"prompts", "frames", "val-split", "seed", "batch"}), {"json", "zero-shot"});
+    if (!a.positionals().empty()) throw UsageError("unexpected argument '" + a.positionals().front() + "'");
+    if (a.has("prompts") == a.has("zero-shot")) throw UsageError("eval needs either --prompts FILE or --zero-shot");
+    Dataset data = readData(a);
+    printSkipped(data);
+    if (a.has("val-split")) data = splitValidation(data, a.getDouble("val-split", 0.1), uint64_t(a.getInt("seed", 0))).validation;
+    int frames = a.getInt("frames", 12);
+    if (a.has("prompts")) {
+        frames = promptSetFrames(a.get("prompts"));
+        if (a.has("frames") && a.getInt("frames", frames) != frames)
+            throw UsageError("the prompt set was made for " + std::to_string(frames) + " frames per clip");
+    }
+    if (frames < 1) throw UsageError("--frames must be at least 1");
+    auto backbone = openBackbone(a, /*training=*/false);
+    auto& clip = *backbone.clip;
+    FrameCache cache(a.get("cache", defaultFrameCacheDir()), FrameSampling{frames, 3, int(clip.config().imageResolution)});
+    g_cancel = false;
+    std::signal(SIGINT, onInterrupt);
+    try {
+        prepare(data, cache, "evaluation");
+        EvalOptions eo;
+        eo.promptsPath = a.get("prompts");
+        eo.backboneSha256 = backbone.sha256;
+        eo.batch = a.getInt("batch", 16);
+        eo.cancel = &g_cancel;
+        const auto m = evaluatePrompts(clip, data, cache, eo);
+        std::signal(SIGINT, SIG_DFL);
+        if (a.has("json")) {
+            auto j = metricsJson(m);
+            j["prompts"] = a.has("prompts") ? nlohmann::ordered_json(a.get("prompts")) : nlohmann::ordered_json();
+            j["frames"] = frames;
+            j["skipped"] = data.skipped.size();
+            printJson(j.dump(2));
+            return 0;
+        }
+        std::printf("%zu videos, %zu distinct captions%s\n", m.videos, m.texts,
+                    m.sharedCaptions ? " (shared: a query hits when any clip with its caption ranks)" : "");
+        printTableHeader();
+        printTableRow(a.has("prompts") ? "prompts" : "zero-shot", m);
+        return 0;
+    } catch (const Cancelled&) {
+        std::signal(SIGINT, SIG_DFL);
+        std::fprintf(stderr, "\ninterrupted\n");
+        return 1;
+    }
+}
+
+int runBenchTrain(const std::vector<std::string>& argv)
+{
+    Args a(argv, {"variant", "batch", "steps", "frames", "synthetic", "device", "threads", "split-depth"}, {"json"});
+    if (!a.has("variant")) throw UsageError("bench-train needs --variant");
+    const auto shape = a.get("synthetic", "vit-b-32");
+    if (shape != "vit-b-32") throw UsageError("unknown synthetic shape '" + shape + "' (vit-b-32)");
+    PromptOptions po;
+    po.variant = parseVariant(a.get("variant"));
+    po.frames = a.getInt("frames", 12);
+    po.splitDepth = a.getInt("split-depth", -1);
+    const auto r = runTrainBench(ClipConfig::vitB32(), po, a.getInt("batch", 32), a.getInt("steps", 3),
+                                 a.get("device", "auto"), a.getInt("threads", 0));
+    if (a.has("json")) {
+        nlohmann::ordered_json j = {{"variant", variantName(po.variant)}, {"device", r.device}, {"threads", r.threads}, {"batch", r.batch},
+                                    {"frames", r.frames}, {"steps", r.steps}, {"trainable", r.trainable},
+                                    {"seconds_per_step", r.secondsPerStep}, {"clips_per_s", r.samplesPerSecond},
+                                    {"peak_rss_mib", r.peakRssMiB}, {"peak_rss_growth_mib", r.peakRssDeltaMiB},
+                                    {"loss", r.loss}};
+        printJson(j.dump(2));
+        return 0;
+    }
+    std::printf("model      synthetic ViT-B/32 (%s)\n", ClipConfig::vitB32().summary().c_str());
+    std::printf("variant    %s, %lld trainable parameters\n", variantDisplayName(po.variant).c_str(), (long long)r.trainable);
+    std::printf("device     %s, %d threads\n", r.device.c_str(), r.threads);
+    std::printf("step       batch %d x %d frames: %.2f s/step, %.2f clips/s (%.1f frames/s), %d timed steps\n",
+                r.batch, r.frames, r.secondsPerStep, r.samplesPerSecond, r.samplesPerSecond * r.frames, r.steps);
+    std::printf("memory     peak RSS %.0f MiB, +%.0f MiB while training\n", r.peakRssMiB, r.peakRssDeltaMiB);
+    return 0;
+}
+
+Command regTrain{"train", "fit a VoP prompt set on a dataset (zero-shot vs trained table)", kTrainUsage, &runTrain};
+Command regEval{"eval", "retrieval metrics (R@K, MdR, MnR) of a prompt set or zero-shot CLIP", kEvalUsage, &runEval};
+Command regBench{"bench-train", "training speed and memory of a variant (synthetic ViT-B/32)", kBenchUsage,
+                 &runBenchTrain};
+
+} // namespace
+} // namespace vop::cli

@@ -1,0 +1,162 @@
+// vopsearch-cli train / eval as a user runs them, on a few moving-square clips and the toy CLIP:
+// the JSON they print, the prompt set written, MSR-VTT annotations, and exit codes for bad input.
+#include "TestMain.h"
+#include "TrainTestSupport.h"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <sys/wait.h>
+
+using namespace vop::test::train;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    std::string out, err;
+};
+
+Run cli(const std::string& args)
+{
+    const std::string cmd = std::string(VOPSEARCH_CLI) + " " + args + " 2>&1 >" + tempDir() + "/stdout.txt";
+    Run r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.err.append(buf.data(), n);
+    const int status = ::pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::ifstream in(tempDir() + "/stdout.txt");
+    r.out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (std::getenv("VOP_TEST_VERBOSE")) std::cerr << "  stderr of " << args.substr(0, 60) << "...:\n" << r.err << "\n";
+    return r;
+}
+
+std::string model()
+{
+    return "--checkpoint " + vop::test::sharedDir() + "/fixtures/clip-toy/model.safetensors --vocab " +
+           vop::test::sharedDir() + "/clip/bpe_simple_vocab_16e6.txt.gz --threads 1 --device cpu";
+}
+
+// 2 colours x left/right x 3 offsets
+const std::string& data()
+{
+    static const std::string root = [] {
+        const auto r = freshDir("cli-squares");
+        const std::pair<const char*, Rgb> colours[] = {{"red", {255, 0, 0}}, {"blue", {0, 0, 255}}};
+        int k = 0;
+        for (const auto& [name, rgb] : colours)
+            for (int y : {8, 24, 38}) {
+                const auto clip = "/clip" + std::to_string(k++) + ".mkv";
+                writeMovingSquare(r + "/" + name + "_square_moving_left" + clip, rgb, 36, y, 4, y, 12, 4, 16, 64, 24);
+                writeMovingSquare(r + "/" + name + "_square_moving_right" + clip, rgb, 4, y, 36, y, 12, 4, 16, 64, 24);
+            }
+        return r;
+    }();
+    return root;
+}
+
+} // namespace
+
+VOP_TEST(trainThenEvalWithJson)
+{
+    const auto out = tempDir() + "/cli-vop.safetensors";
+    const auto cache = " --cache " + tempDir() + "/cli-cache ";
+    auto r = cli("train --data " + data() + " --format folders --template 'a {}' --variant vop-f --out " + out +
+                 " --frames 4 --split-depth 2 --text-length 2 --visual-length 2 --epochs 2 --batch 4 --lr 1e-2"
+                 " --val-split 0.25 --seed 1 --no-flip --save-every 2 --json " + model() + cache);
+    VOP_REQUIRE(r.code == 0);
+    const auto j = nlohmann::json::parse(r.out);
+    VOP_CHECK_EQ(j["train_videos"].get<int>(), 9);
+    VOP_CHECK_EQ(j["validation_videos"].get<int>(), 3); // round(0.25 * 12)
+    VOP_CHECK_EQ(j["steps"].get<int>(), 4); // 9 clips in batches of 4: 4 + 5 (a lone clip joins), 2 epochs
+    VOP_CHECK_EQ(j["history"].size(), size_t(4));
+    VOP_CHECK_EQ(j["evaluations"].size(), size_t(2));
+    for (const char* part : {"zero_shot", "trained"})
+        for (const char* dir : {"t2v", "v2t"})
+            for (const char* key : {"R@1", "R@5", "R@10", "MdR", "MnR"}) VOP_CHECK(j[part][dir].contains(key));
+    VOP_CHECK(fs::exists(out));
+    VOP_CHECK(!fs::exists(out + ".state")); // removed after a finished run
+
+    r = cli("eval --data " + data() + " --format folders --template 'a {}' --prompts " + out + " --json " + model() + cache);
+    VOP_REQUIRE(r.code == 0);
+    const auto e = nlohmann::json::parse(r.out);
+    VOP_CHECK_EQ(e["videos"].get<int>(), 12);
+    VOP_CHECK_EQ(e["texts"].get<int>(), 4);
+    VOP_CHECK(e["shared_captions"].get<bool>());
+    VOP_CHECK_EQ(e["frames"].get<int>(), 4);
+    const double r1 = e["t2v"]["R@1"];
+    VOP_CHECK(r1 >= 0 && r1 <= 100);
+
+    // the held-out part alone, as `train` split it
+    r = cli("eval --data " + data() + " --format folders --template 'a {}' --zero-shot --frames 4 --val-split 0.25"
+            " --seed 1 --json " + model() + cache);
+    VOP_REQUIRE(r.code == 0);
+    VOP_CHECK_EQ(nlohmann::json::parse(r.out)["videos"].get<int>(), 3);
+
+    r = cli("eval --data " + data() + " --format folders --zero-shot --frames 4 " + model() + cache);
+    VOP_CHECK_EQ(r.code, 0);
+    VOP_CHECK(r.out.find("t2v R@1") != std::string::npos && r.out.find("zero-shot") != std::string::npos);
+}
+
+VOP_TEST(msrvttAnnotationsThroughTheCli)
+{
+    const auto root = freshDir("cli-msrvtt");
+    fs::create_directories(root + "/videos/all");
+    nlohmann::json ann = {{"videos", nlohmann::json::array()}, {"sentences", nlohmann::json::array()}};
+    int id = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(data())) {
+        if (entry.path().extension() != ".mkv") continue;
+        const auto vid = "video" + std::to_string(id++);
+        fs::copy_file(entry.path(), root + "/videos/all/" + vid + ".mkv");
+        const auto label = entry.path().parent_path().filename().string(); // red_square_moving_left
+        std::string caption = "a " + label;
+        for (auto& c : caption) if (c == '_') c = ' ';
+        ann["videos"].push_back({{"video_id", vid}, {"split", id % 2 ? "train" : "test"}});
+        ann["sentences"].push_back({{"video_id", vid}, {"caption", caption}});
+        ann["sentences"].push_back({{"video_id", vid}, {"caption", caption + " on black"}});
+    }
+    ann["videos"].push_back({{"video_id", "video99"}, {"split", "test"}});
+    ann["sentences"].push_back({{"video_id", "video99"}, {"caption", "a missing clip"}});
+    writeText(root + "/MSRVTT_data.json", ann.dump());
+    auto r = cli("eval --data " + root + "/MSRVTT_data.json --format msrvtt --split test --zero-shot --frames 4 --json " +
+                 model() + " --cache " + tempDir() + "/cli-cache");
+    VOP_REQUIRE(r.code == 0);
+    const auto e = nlohmann::json::parse(r.out);
+    VOP_CHECK_EQ(e["videos"].get<int>(), 6);
+    VOP_CHECK_EQ(e["texts"].get<int>(), 8); // 4 labels, each with and without "on black"
+    VOP_CHECK_EQ(e["skipped"].get<int>(), 1); // video99 has no file
+}
+
+VOP_TEST(badInputExitCodes)
+{
+    const auto out = tempDir() + "/never.safetensors";
+    const auto base = "--format folders --variant vop --out " + out + " " + model();
+    VOP_CHECK_EQ(cli("train --data " + data() + " --format folders --out " + out + " " + model()).code, 2); // no --variant
+    VOP_CHECK_EQ(cli("train --data " + data() + " " + base + " --epochs 0").code, 2);
+    VOP_CHECK_EQ(cli("train --data " + data() + " " + base + " --variant nope").code, 2);
+    VOP_CHECK_EQ(cli("train --data " + data() + " " + base + " --bogus 1").code, 2);
+    VOP_CHECK_EQ(cli("train --data " + tempDir() + "/missing " + base).code, 2);
+    const auto single = freshDir("cli-single");
+    fs::create_directories(single + "/red");
+    fs::copy_file(data() + "/red_square_moving_left/clip0.mkv", single + "/red/a.mkv");
+    auto r = cli("train --data " + single + " " + base + " --val-split 0");
+    VOP_CHECK_EQ(r.code, 2);
+    VOP_CHECK(r.err.find("training needs at least 2 videos") != std::string::npos);
+    VOP_CHECK_EQ(cli("eval --data " + single + " --format folders --zero-shot " + model()).code, 2);
+    r = cli("train --data " + data() + " " + base + " --resume --state " + tempDir() + "/none.state");
+    VOP_CHECK_EQ(r.code, 2);
+    VOP_CHECK(r.err.find("no training state at") != std::string::npos);
+    const auto broken = freshDir("cli-broken");
+    writeText(broken + "/red/a.mp4", "not a video");
+    writeText(broken + "/red/b.mp4", "");
+    fs::copy_file(data() + "/red_square_moving_left/clip0.mkv", broken + "/red/c.mkv");
+    r = cli("eval --data " + broken + " --format folders --zero-shot " + model());
+    VOP_CHECK_EQ(r.code, 2); // one clip decodes
+    VOP_CHECK(r.err.find("a.mp4") != std::string::npos && r.err.find("empty file") != std::string::npos);
+    VOP_CHECK(r.err.find("evaluation needs at least 2 videos") != std::string::npos);
+    VOP_CHECK(!fs::exists(out));
+}
+
+VOP_TEST_MAIN()
