@@ -1,0 +1,3 @@
+#include "TestMain.h"
+
+VOP_TEST_MAIN()
