@@ -77,7 +77,7 @@ bool isDirectory(const std::string& path)
 
 // What to do with one file found on disk, decided before the write transaction.
 struct Plan {
-    enum Kind { Unchanged, Touch, Upsert, Move, Unreadable } kind = Unchanged;
+    enum Kind { Unchanged, Touch, Upsert, Move, Unreadable, Vanished } kind = Unchanged;
     FoundFile found;
     std::string hash;
     std::optional<FileRecord> existing;
@@ -109,6 +109,7 @@ SyncReport syncRoots(store::Catalog& catalog, const std::vector<std::string>& ro
     std::vector<RootScan> scans;
     std::set<std::string> done;
     std::set<int64_t> unreadableIds;
+    std::set<int64_t> emptyRoots;
 
     for (const auto& given : rootsIn) {
         const std::string root = normalizeRoot(given);
@@ -118,12 +119,11 @@ SyncReport syncRoots(store::Catalog& catalog, const std::vector<std::string>& ro
         const bool present = isDirectory(root);
         bool unmounted = !present;
         if (present && known && options.emptyRootIsUnmounted && folderIsEmpty(root)) {
-            const auto files = catalog.filesUnderRoot(known->id);
-            unmounted = std::any_of(files.begin(), files.end(),
-                                    [](const FileRecord& f) { return f.status != FileStatus::Offline; }) ||
-                        !known->mounted;
-            if (unmounted)
+            unmounted = !catalog.filesUnderRoot(known->id).empty();
+            if (unmounted) {
                 VOP_LOG_WARN(kArea, "root '{}' is empty but the catalog has files there: treated as not mounted", root);
+                emptyRoots.insert(known->id); // its files may still turn up elsewhere, moved
+            }
         }
         if (unmounted) {
             if (!known) {
@@ -201,7 +201,10 @@ SyncReport syncRoots(store::Catalog& catalog, const std::vector<std::string>& ro
                 try {
                     p.hash = contentHash(p.found.path);
                 } catch (const std::exception& e) {
-                    p.kind = Plan::Unreadable;
+                    // Deleted between the listing and now: it is simply not there any more.
+                    p.kind = pathExists(p.found.path) ? Plan::Unreadable : Plan::Vanished;
+                    if (p.kind == Plan::Vanished)
+                        scan.seen.erase(p.found.path);
                     p.error = e.what();
                     plans.push_back(std::move(p));
                     continue;
@@ -213,7 +216,9 @@ SyncReport syncRoots(store::Catalog& catalog, const std::vector<std::string>& ro
                 } else {
                     p.kind = Plan::Upsert;
                     for (const auto& c : catalog.findFilesBySizeAndHash(p.found.size, p.hash)) {
-                        if (c.status == FileStatus::Offline || movedIds.count(c.id) || pathExists(c.path))
+                        const bool fromEmptyRoot = c.rootId && emptyRoots.count(*c.rootId);
+                        if ((c.status == FileStatus::Offline && !fromEmptyRoot) || movedIds.count(c.id) ||
+                            pathExists(c.path))
                             continue; // still there (a copy), or on a drive that is not mounted
                         p.kind = Plan::Move;
                         p.moveFrom = c.id;
@@ -243,6 +248,8 @@ SyncReport syncRoots(store::Catalog& catalog, const std::vector<std::string>& ro
                     case Plan::Upsert:
                         catalog.upsertFile({f.path, scan.rootId, f.size, f.mtimeNs, p.hash});
                         break;
+                    case Plan::Vanished:
+                        break;
                     case Plan::Unreadable: {
                         const auto r = catalog.upsertFile({f.path, scan.rootId, f.size, f.mtimeNs, ""});
                         catalog.setFileStatus(r.fileId, FileStatus::Failed, p.error);
@@ -259,6 +266,7 @@ SyncReport syncRoots(store::Catalog& catalog, const std::vector<std::string>& ro
                 case Plan::Move: report.moved.push_back({p.moveFromPath, p.found.path}); break;
                 case Plan::Upsert: ++(p.existing ? report.changedFiles : report.newFiles); break;
                 case Plan::Unreadable: report.failed.push_back({p.found.path, p.error}); break;
+                case Plan::Vanished: break;
                 }
             }
         }

@@ -8,7 +8,8 @@
 //  - a file gone from a scanned root leaves the catalog (and so the index), unless it sat under
 //    a folder that could not be read this time;
 //  - a known root that is missing (or an empty folder where files used to be: a mount point
-//    with nothing mounted) is not mounted: its files become offline, never deleted;
+//    with nothing mounted) is not mounted: its files become offline, never deleted (files of
+//    an empty root found elsewhere in the same run are moves, as above);
 //  - a file modified within the last `settleSeconds` is looked at again after that window; when
 //    its size or mtime moved meanwhile it is still being written and waits for a later run.
 //
