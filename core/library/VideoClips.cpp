@@ -21,8 +21,25 @@ media::DecoderOptions decoderOptions(const ClipOptions& o)
 
 } // namespace
 
+namespace {
+
+// FFmpeg's wording for a file no demuxer accepts says little to a person; say what it means.
+media::VideoDecoder openDecoder(const std::string& path, const ClipOptions& options)
+{
+    try {
+        return media::VideoDecoder(path, decoderOptions(options));
+    } catch (const InputError& e) {
+        const std::string what = e.what();
+        if (what.find("Invalid data found") != std::string::npos)
+            throw InputError("not a video FFmpeg can read, or a damaged one (" + what + ")");
+        throw;
+    }
+}
+
+} // namespace
+
 VideoClips::VideoClips(const std::string& path, const ClipOptions& options)
-    : m_decoder(path, decoderOptions(options)), m_options(options)
+    : m_decoder(openDecoder(path, options)), m_options(options)
 {
     if (m_options.frames < 1)
         throw InputError("frames per clip must be at least 1");
