@@ -37,7 +37,7 @@ const char* kIndexUsage =
     "  --window S         longer videos: windows of S seconds (15)\n"
     "  --overlap S        ... overlapping by S seconds (0)\n"
     "  --workers N        decode workers (default: from the core count)\n"
-    "  --batch N          clips per encoder batch (4)\n"
+    "  --batch N          clips per encoder batch (default 4 on a CPU, 16 on a GPU)\n"
     "  --settle S         files modified less than S seconds ago are checked again (2)\n"
     "  --json             print one JSON object: {\"indexed\": [paths], \"skipped\": [{\"path\", \"reason\"}],\n"
     "                     \"failed\": [{\"path\", \"reason\"}], \"moved\", \"removed\", \"offline_roots\", ...}\n"
@@ -117,9 +117,9 @@ int runIndex(const std::vector<std::string>& argv)
     if (!(o.clips.window > 0) || !(o.clips.overlap >= 0) || o.clips.overlap >= o.clips.window || !(o.clips.segmentMax > 0))
         throw UsageError("need --segment-max > 0, --window > 0 and 0 <= --overlap < --window");
     o.decodeWorkers = args.getInt("workers", 0);
-    o.clipsPerBatch = args.getInt("batch", 4);
-    if (o.decodeWorkers < 0 || o.clipsPerBatch < 1)
-        throw UsageError("--workers must be >= 0 and --batch >= 1");
+    o.clipsPerBatch = args.getInt("batch", 0);
+    if (o.decodeWorkers < 0 || o.clipsPerBatch < 0)
+        throw UsageError("--workers and --batch must be >= 0 (0: automatic)");
     o.sync.settleSeconds = args.getDouble("settle", 2.0);
     if (!(o.sync.settleSeconds >= 0))
         throw UsageError("--settle must be >= 0");
@@ -202,7 +202,7 @@ int runIndex(const std::vector<std::string>& argv)
         j["timings"] = {{"scan", r.timings.scan},     {"decode", r.timings.decode},
                         {"encode", r.timings.encode}, {"store", r.timings.store},
                         {"encoder_wait", r.timings.encoderWait}, {"index_save", r.timings.indexSave},
-                        {"decode_workers", r.timings.decodeWorkers}};
+                        {"decode_workers", r.timings.decodeWorkers}, {"clips_per_batch", r.timings.clipsPerBatch}};
         printJson(dumpJson(j, 2));
     } else {
         for (const auto& p : r.sync.missingRoots)

@@ -68,7 +68,7 @@ std::string clipCommand(const std::string& path, int i, double seconds, const st
     return "ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i " + shellQuote(input) + " -t " +
            std::to_string(seconds) + " -vf " + shellQuote(vf.str()) +
            " -c:v libx264 -preset veryfast -g " + std::to_string(2 * fps) +
-           " -pix_fmt yuv420p -threads 1 " + shellQuote(path);
+           " -pix_fmt yuv420p -threads 1 -f mp4 " + shellQuote(path);
 }
 
 size_t generateLibrary(const std::string& dir, int clips, double seconds, const std::string& size, int fps, bool quiet)
@@ -131,7 +131,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
     library::IndexerOptions o;
     o.sync.settleSeconds = 0;
     o.decodeWorkers = args.getInt("workers", 0);
-    o.clipsPerBatch = args.getInt("batch", 4);
+    o.clipsPerBatch = args.getInt("batch", 0);
     o.clips.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
     library::Indexer indexer(db, encoder, o);
     auto progress = [&](const library::IndexProgress& p) {
@@ -165,7 +165,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
                             {"cores", cores},
                             {"load_average_before", load1},
                             {"decode_workers", t.decodeWorkers},
-                            {"clips_per_batch", o.clipsPerBatch},
+                            {"clips_per_batch", t.clipsPerBatch},
                             {"videos", r.indexed.size()},
                             {"skipped", r.skipped.size() + r.failed.size()},
                             {"segments", r.segments},
@@ -202,7 +202,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
                 t.decodeWorkers, pipeline > 0 ? 100 * t.decode / pipeline : 0);
     std::printf("encode           %.1f s (%.0f%%), %.1f frames/s while encoding, batches of %d clips\n", t.encode,
                 pipeline > 0 ? 100 * t.encode / pipeline : 0, t.encode > 0 ? double(r.frames) / t.encode : 0,
-                o.clipsPerBatch);
+                t.clipsPerBatch);
     std::printf("store            %.2f s (%.1f%%), index saves %.2f s\n", t.store,
                 pipeline > 0 ? 100 * t.store / pipeline : 0, t.indexSave);
     std::printf("encoder waiting  %.1f s for decoded clips\n", t.encoderWait);

@@ -9,6 +9,7 @@
 #include "util/AtomicFile.h"
 #include "util/Error.h"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -34,6 +35,17 @@ const char* kSearchUsage =
     "  --device D, --vocab FILE, --frames N  as for 'index'\n"
     "  --json              print a list of {\"path\", \"start\", \"end\", \"score\", \"file_id\", \"segment_id\",\n"
     "                      \"segment_ids\", \"status\", \"thumbnail\"}";
+
+// "1:05.2": moments are often shorter than a second's rounding.
+std::string momentTime(double seconds)
+{
+    if (!(seconds >= 0))
+        seconds = 0;
+    const long tenths = std::lround(seconds * 10);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld.%ld", tenths / 600, (tenths / 10) % 60, tenths % 10);
+    return buf;
+}
 
 int64_t parseDate(const std::string& s, const char* option)
 {
@@ -144,7 +156,7 @@ int runSearch(const std::vector<std::string>& argv)
         std::printf("no matching moments\n");
     for (size_t i = 0; i < moments.size(); ++i) {
         const auto& m = moments[i];
-        std::printf("%2zu. %.3f  %s-%s  %s%s%s\n", i + 1, m.score, clockTime(m.start).c_str(), clockTime(m.end).c_str(),
+        std::printf("%2zu. %.3f  %s-%s  %s%s%s\n", i + 1, m.score, momentTime(m.start).c_str(), momentTime(m.end).c_str(),
                     m.path.c_str(), m.status == store::FileStatus::Offline ? "  (offline)" : "",
                     thumbPaths[i].empty() ? "" : ("  [" + thumbPaths[i] + "]").c_str());
     }

@@ -135,6 +135,11 @@ std::shared_ptr<store::VectorIndex> Indexer::liveIndex() const
 IndexReport Indexer::run(const std::vector<std::string>& roots, const IndexProgressFn& progress)
 {
     const auto t0 = Clock::now();
+    {
+        std::lock_guard<std::mutex> lock(d->pauseMu); // an Indexer may run again after a cancel
+        d->cancelled = false;
+        d->paused = false;
+    }
     IndexReport report;
     const std::string indexDir = indexDirFor(d->dbPath);
     FileLock runLock(indexerLockPath(indexDir), FileLock::Mode::Exclusive, d->options.waitForLock);
@@ -218,15 +223,21 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
     const int frames = encoder.framesPerClip();
     ClipOptions clipOptions = options.clips;
     clipOptions.frames = frames;
+    if (clipOptions.maxShortSide > 0) // never decode smaller than the model looks
+        clipOptions.maxShortSide = std::max<int>(clipOptions.maxShortSide, int(encoder.config().imageResolution));
     ClipOptions addOptions = clipOptions;
     addOptions.thumbnails = false; // the segments keep their thumbnails
-    const size_t batch = size_t(std::max(1, options.clipsPerBatch));
+    int clipsPerBatch = options.clipsPerBatch;
+    if (clipsPerBatch <= 0) // a GPU wants more work per call than a CPU
+        clipsPerBatch = encoder.clip().deviceName().rfind("cuda", 0) == 0 ? 16 : 4;
+    const size_t batch = size_t(clipsPerBatch);
     const size_t capacity = options.queuedSegments > 0 ? size_t(options.queuedSegments) : 4 * batch;
     int workers = options.decodeWorkers;
     if (workers <= 0)
         workers = std::clamp(int(std::thread::hardware_concurrency() / 2), 1, 4);
     workers = std::max(1, std::min<int>(workers, int(std::max<size_t>(1, jobs.size()))));
     report.timings.decodeWorkers = workers;
+    report.timings.clipsPerBatch = clipsPerBatch;
 
     std::vector<std::unique_ptr<FileTask>> tasks;
     int64_t bytesTotal = 0;

@@ -11,7 +11,7 @@
 // `indexSaveSeconds` and at the end; after a kill it is brought up to date from the catalog.
 //
 // Threads: run() blocks; pause(), resume() and cancel() may be called from any thread while
-// it runs. The progress callback runs on run()'s thread. Exceptions never escape a worker:
+// it runs (a new run() starts unpaused and uncancelled). The progress callback runs on run()'s thread. Exceptions never escape a worker:
 // a file that cannot be decoded is reported (skipped: not a usable video; failed: anything
 // else) and the run goes on.
 #include "library/EmbeddingSpace.h"
@@ -34,7 +34,7 @@ struct IndexerOptions {
     SyncOptions sync;
     ClipOptions clips;            // `frames` is taken from the encoder
     int decodeWorkers = 0;        // 0: from the core count (1..4)
-    int clipsPerBatch = 4;        // clips per encoder call (x F frames)
+    int clipsPerBatch = 0;        // clips per encoder call (x F frames); 0: 4 on a CPU, 16 on CUDA
     int queuedSegments = 0;       // decoded segments waiting for the encoder; 0: 4 batches
     double indexSaveSeconds = 30; // save the index this often while indexing (and at the end)
     bool waitForLock = false;     // another indexer on the same catalog: wait (else InputError)
@@ -73,6 +73,7 @@ struct IndexTimings {
     double encoderWait = 0;
     double indexSave = 0;
     int decodeWorkers = 0;
+    int clipsPerBatch = 0;
 };
 
 struct IndexReport {
