@@ -199,7 +199,7 @@ int runIndex(const std::vector<std::string>& argv)
         j["index_vectors"] = r.indexVectors;
         j["cancelled"] = r.cancelled;
         j["seconds"] = r.timings.wall;
-        j["timings"] = {{"scan", r.timings.scan},     {"decode", r.timings.decode},
+        j["timings"] = {{"scan", r.timings.scan},     {"decode", r.timings.decode}, {"decode_cpu", r.timings.decodeCpu},
                         {"encode", r.timings.encode}, {"store", r.timings.store},
                         {"encoder_wait", r.timings.encoderWait}, {"index_save", r.timings.indexSave},
                         {"decode_workers", r.timings.decodeWorkers}, {"clips_per_batch", r.timings.clipsPerBatch}};

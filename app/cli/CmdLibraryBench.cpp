@@ -21,6 +21,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace vop::cli {
@@ -139,7 +140,14 @@ int runBenchIndex(const std::vector<std::string>& argv)
             std::fprintf(stderr, "\rindexing: %lld/%lld files, %.1f frames/s   ", (long long)p.filesDone,
                          (long long)p.filesTotal, p.framesPerSecond);
     };
+    struct rusage ru0 {}, ru1 {};
+    ::getrusage(RUSAGE_SELF, &ru0);
     const auto r = indexer.run({library}, progress);
+    ::getrusage(RUSAGE_SELF, &ru1);
+    auto cpuOf = [](const struct rusage& u) {
+        return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + 1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+    };
+    const double processCpu = cpuOf(ru1) - cpuOf(ru0);
     if (!json)
         std::fprintf(stderr, "\n");
     std::error_code ec;
@@ -175,6 +183,9 @@ int runBenchIndex(const std::vector<std::string>& argv)
                             {"scan_s", t.scan},
                             {"pipeline_s", pipeline},
                             {"decode_s", t.decode},
+                            {"decode_cpu_s", t.decodeCpu},
+                            {"process_cpu_s", processCpu},
+                            {"decode_cpu_fraction", processCpu > 0 ? t.decodeCpu / processCpu : 0},
                             {"encode_s", t.encode},
                             {"store_s", t.store},
                             {"index_save_s", t.indexSave},
@@ -200,6 +211,8 @@ int runBenchIndex(const std::vector<std::string>& argv)
                 pipeline > 0 ? double(r.frames) / pipeline : 0);
     std::printf("decode           %.1f s busy over %d workers (%.0f%% of the pipeline's wall time)\n", t.decode,
                 t.decodeWorkers, pipeline > 0 ? 100 * t.decode / pipeline : 0);
+    std::printf("decode CPU       %.1f s of the process's %.1f CPU seconds (%.0f%%)\n", t.decodeCpu, processCpu,
+                processCpu > 0 ? 100 * t.decodeCpu / processCpu : 0);
     std::printf("encode           %.1f s (%.0f%%), %.1f frames/s while encoding, batches of %d clips\n", t.encode,
                 pipeline > 0 ? 100 * t.encode / pipeline : 0, t.encode > 0 ? double(r.frames) / t.encode : 0,
                 t.clipsPerBatch);

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <sys/stat.h>
 #include <thread>
+#include <time.h>
 
 namespace vop::library {
 
@@ -25,6 +26,13 @@ const char* kArea = "library";
 double since(Clock::time_point t0)
 {
     return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double threadCpuSeconds()
+{
+    struct timespec ts {};
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
 bool statFile(const std::string& path, int64_t& size, int64_t& mtimeNs)
@@ -251,7 +259,7 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
     std::atomic<size_t> next{0};
     std::atomic<int> workersLeft{workers};
     std::mutex timeMu;
-    double decodeSeconds = 0, encodeSeconds = 0, encoderWait = 0;
+    double decodeSeconds = 0, decodeCpu = 0, encodeSeconds = 0, encoderWait = 0;
     std::exception_ptr encoderFailure;
 
     // Called with t.mu held: the file goes to the writer once, when it is complete or given up.
@@ -265,6 +273,7 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
 
     auto decodeWorker = [&] {
         double busy = 0;
+        const double cpu0 = threadCpuSeconds();
         for (;;) {
             if (!waitWhilePaused())
                 break;
@@ -330,6 +339,7 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
         {
             std::lock_guard<std::mutex> lock(timeMu);
             decodeSeconds += busy;
+            decodeCpu += threadCpuSeconds() - cpu0;
         }
         if (--workersLeft == 0)
             encodeQueue.close();
@@ -530,17 +540,15 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
         } else if (writeQueue.done()) {
             break;
         }
-        const bool due = since(lastProgress) >= 0.1;
-        if (progress && (due || item)) {
-            if (due || prog.filesDone == prog.filesTotal) {
-                const double elapsed = since(t0);
-                prog.elapsedSeconds = elapsed;
-                prog.paused = paused;
-                prog.framesPerSecond = elapsed > 0 ? double(prog.framesDone) / elapsed : 0;
-                prog.etaSeconds = bytesDone > 0 ? elapsed * double(bytesTotal - bytesDone) / double(bytesDone) : -1;
-                progress(prog);
-                lastProgress = Clock::now();
-            }
+        // After every file, and every 100 ms while waiting.
+        if (progress && (item || since(lastProgress) >= 0.1)) {
+            const double elapsed = since(t0);
+            prog.elapsedSeconds = elapsed;
+            prog.paused = paused;
+            prog.framesPerSecond = elapsed > 0 ? double(prog.framesDone) / elapsed : 0;
+            prog.etaSeconds = bytesDone > 0 ? elapsed * double(bytesTotal - bytesDone) / double(bytesDone) : -1;
+            progress(prog);
+            lastProgress = Clock::now();
         }
         if (!writerFailure && options.indexSaveSeconds > 0 && since(lastSave) >= options.indexSaveSeconds) {
             try {
@@ -555,6 +563,7 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
         th.join();
     encoderThread.join();
     report.timings.decode = decodeSeconds;
+    report.timings.decodeCpu = decodeCpu;
     report.timings.encode = encodeSeconds;
     report.timings.encoderWait = encoderWait;
     if (encoderFailure)

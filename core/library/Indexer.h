@@ -11,7 +11,8 @@
 // `indexSaveSeconds` and at the end; after a kill it is brought up to date from the catalog.
 //
 // Threads: run() blocks; pause(), resume() and cancel() may be called from any thread while
-// it runs (a new run() starts unpaused and uncancelled). The progress callback runs on run()'s thread. Exceptions never escape a worker:
+// it runs (a new run() starts unpaused and uncancelled). The progress callback runs on run()'s
+// thread, after every file written and every 100 ms. Exceptions never escape a worker:
 // a file that cannot be decoded is reported (skipped: not a usable video; failed: anything
 // else) and the run goes on.
 #include "library/EmbeddingSpace.h"
@@ -68,6 +69,7 @@ struct IndexTimings {
     double wall = 0;
     double scan = 0;
     double decode = 0;
+    double decodeCpu = 0;   // CPU time of the decode workers (their own threads: FFmpeg runs there)
     double encode = 0;
     double store = 0;
     double encoderWait = 0;
