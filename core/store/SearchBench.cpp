@@ -57,8 +57,17 @@ void around(std::mt19937_64& rng, const float* base, float scale, float* out, si
     detail::normalize(out, dim);
 }
 
-// Library-shaped data: 64 topics, videos around a topic, ~20 segments around each video.
-// Queries sit near a random video (a text query about one moment), a little farther out.
+// Library-shaped data, loosely calibrated on CLIP ViT-B/32 embeddings:
+//  - they have a low intrinsic dimension (a few dozen), so the structure is made in a 64-d
+//    latent space and mapped into 512-d by a fixed random projection, plus a small full-rank
+//    residual. (Isotropic 512-d noise instead makes "lucky" neighbours that no graph can
+//    reach, and recall of any ANN index collapses at 1M: an artefact, not CLIP.)
+//  - every image embedding shares a common direction (CLIP's embeddings fill a narrow cone);
+//  - topics -> videos -> ~20 segments per video; the number of topics grows with N (about
+//    2000 moments per topic): a bigger library holds more kinds of content;
+//  - queries come from another cone (text embeddings sit apart from image ones: the
+//    "modality gap") and lie near a video but not on it, so they are out-of-distribution
+//    for the graph, as real text queries are, and their top 10 spans several videos.
 struct Synthetic {
     std::vector<float> data;
     std::vector<float> queries;
@@ -67,21 +76,56 @@ struct Synthetic {
 Synthetic makeData(size_t n, size_t nQueries, size_t dim, uint64_t seed)
 {
     std::mt19937_64 rng(seed);
-    const size_t nTopics = 64;
+    const size_t latent = std::min<size_t>(64, dim);
+    const size_t nTopics = std::max<size_t>(64, n / 2000);
     const size_t nVideos = std::max<size_t>(1, n / 20);
-    std::vector<float> topics(nTopics * dim), videos(nVideos * dim);
+    const float videoSpread = 1.0f;
+    const float segmentNoise = 0.6f;
+    const float queryNoise = 1.0f;
+    const float residual = 0.15f;
+    const float cone = 1.0f;
+
+    std::normal_distribution<float> g(0.f, 1.f);
+    const float invSqrtDim = 1.0f / std::sqrt(static_cast<float>(dim));
+    std::vector<float> proj(dim * latent); // [dim, latent], columns ~ unit length, ~ orthogonal
+    for (auto& x : proj)
+        x = g(rng) * invSqrtDim;
+    std::vector<float> imageAxis(dim), textAxis(dim);
+    randomUnit(rng, imageAxis.data(), dim);
+    randomUnit(rng, textAxis.data(), dim);
+    for (size_t d = 0; d < dim; ++d) // the two cones are apart, not orthogonal
+        textAxis[d] += 0.3f * imageAxis[d];
+    detail::normalize(textAxis.data(), dim);
+
+    std::vector<float> topics(nTopics * latent), videos(nVideos * latent), z(latent);
     for (size_t t = 0; t < nTopics; ++t)
-        randomUnit(rng, &topics[t * dim], dim);
+        randomUnit(rng, &topics[t * latent], latent);
     std::uniform_int_distribution<size_t> pickTopic(0, nTopics - 1), pickVideo(0, nVideos - 1);
     for (size_t v = 0; v < nVideos; ++v)
-        around(rng, &topics[pickTopic(rng) * dim], 1.0f, &videos[v * dim], dim);
+        around(rng, &topics[pickTopic(rng) * latent], videoSpread, &videos[v * latent], latent);
+
+    // out = normalise(proj * z + residual * noise + cone * axis)
+    auto embed = [&](const float* zv, const std::vector<float>& axis, float* out) {
+        for (size_t d = 0; d < dim; ++d) {
+            const float* row = &proj[d * latent];
+            float acc = 0;
+            for (size_t l = 0; l < latent; ++l)
+                acc += row[l] * zv[l];
+            out[d] = acc + residual * g(rng) * invSqrtDim + cone * axis[d]; 
+        }
+        detail::normalize(out, dim);
+    };
     Synthetic s;
     s.data.resize(n * dim);
-    for (size_t i = 0; i < n; ++i)
-        around(rng, &videos[(i / 20 < nVideos ? i / 20 : pickVideo(rng)) * dim], 0.6f, &s.data[i * dim], dim);
+    for (size_t i = 0; i < n; ++i) {
+        around(rng, &videos[std::min(i / 20, nVideos - 1) * latent], segmentNoise, z.data(), latent);
+        embed(z.data(), imageAxis, &s.data[i * dim]);
+    }
     s.queries.resize(nQueries * dim);
-    for (size_t q = 0; q < nQueries; ++q)
-        around(rng, &videos[pickVideo(rng) * dim], 0.9f, &s.queries[q * dim], dim);
+    for (size_t q = 0; q < nQueries; ++q) {
+        around(rng, &videos[pickVideo(rng) * latent], queryNoise, z.data(), latent);
+        embed(z.data(), textAxis, &s.queries[q * dim]);
+    }
     return s;
 }
 

@@ -198,62 +198,77 @@ bool VectorIndex::add(int64_t rowid, const float* vec)
 
 size_t VectorIndex::addBatch(const int64_t* rowids, const float* vecs, size_t count)
 {
-    std::unique_lock<std::shared_mutex> l(m->lock);
+    // Slices keep the exclusive lock short, so searches wait for at most one slice (a few
+    // hundred inserts), not for a whole catch-up of thousands of rows.
+    constexpr size_t kSlice = 512;
     const size_t dim = static_cast<size_t>(m->dim);
-    // Never hand hnswlib a label twice: in 0.6.2 that "updates" the element in place, which
-    // rewires the graph around it, and after a markDelete it silently resurrects the label.
+    std::unordered_set<int64_t> seen; // repeats within this call
+    size_t added = 0;
     std::vector<size_t> todo;
-    todo.reserve(count);
-    std::unordered_set<int64_t> seen;
-    for (size_t i = 0; i < count; ++i) {
-        if (rowids[i] <= 0 || m->known(rowids[i]) || !seen.insert(rowids[i]).second)
+    for (size_t begin = 0; begin < count; begin += kSlice) {
+        const size_t end = std::min(count, begin + kSlice);
+        std::unique_lock<std::shared_mutex> l(m->lock);
+        // Never hand hnswlib a label twice: in 0.6.2 that "updates" the element in place,
+        // which rewires the graph around it, and after a markDelete it silently resurrects it.
+        todo.clear();
+        for (size_t i = begin; i < end; ++i)
+            if (rowids[i] > 0 && !m->known(rowids[i]) && seen.insert(rowids[i]).second)
+                todo.push_back(i);
+        if (todo.empty())
             continue;
-        todo.push_back(i);
-    }
-    if (todo.empty())
-        return 0;
-    m->reserve(m->hnsw->cur_element_count + todo.size());
+        m->reserve(m->hnsw->cur_element_count + todo.size());
 
-    auto insert = [&](size_t i, std::vector<float>& buf) {
-        std::memcpy(buf.data(), vecs + i * dim, dim * sizeof(float));
-        detail::normalize(buf.data(), dim); // a zero vector stays zero: similarity 0 to all
-        m->hnsw->addPoint(buf.data(), static_cast<hnswlib::labeltype>(rowids[i]));
-    };
-    std::vector<float> buf(dim);
-    // The first elements go in alone so that the entry point exists before threads race.
-    size_t serial = std::min(todo.size(), m->hnsw->cur_element_count == 0 ? size_t(64) : size_t(0));
-    const unsigned nThreads = todo.size() - serial < 256 ? 1u : m->threads();
-    if (nThreads == 1)
-        serial = todo.size();
-    for (size_t j = 0; j < serial; ++j)
-        insert(todo[j], buf);
-    if (serial < todo.size()) {
-        std::atomic<size_t> next{serial};
+        auto insert = [&](size_t i, std::vector<float>& buf) {
+            std::memcpy(buf.data(), vecs + i * dim, dim * sizeof(float));
+            detail::normalize(buf.data(), dim); // a zero vector stays zero: similarity 0 to all
+            m->hnsw->addPoint(buf.data(), static_cast<hnswlib::labeltype>(rowids[i]));
+        };
         std::exception_ptr failure;
-        std::mutex failureMutex;
-        std::vector<std::thread> workers;
-        for (unsigned t = 0; t < nThreads; ++t) {
-            workers.emplace_back([&] {
-                std::vector<float> local(dim);
-                try {
-                    for (size_t j; (j = next.fetch_add(1)) < todo.size();)
-                        insert(todo[j], local);
-                } catch (...) {
-                    std::lock_guard<std::mutex> g(failureMutex);
-                    if (!failure)
-                        failure = std::current_exception();
-                    next = todo.size();
-                }
-            });
+        // The first elements go in alone so that the entry point exists before threads race.
+        size_t serial = m->hnsw->cur_element_count == 0 ? std::min(todo.size(), size_t(64)) : 0;
+        const unsigned nThreads = todo.size() - serial < 64 ? 1u : m->threads();
+        if (nThreads == 1)
+            serial = todo.size();
+        try {
+            std::vector<float> buf(dim);
+            for (size_t j = 0; j < serial; ++j)
+                insert(todo[j], buf);
+        } catch (...) {
+            failure = std::current_exception();
+            serial = todo.size();
         }
-        for (auto& w : workers)
-            w.join();
+        if (serial < todo.size()) {
+            std::atomic<size_t> next{serial};
+            std::mutex failureMutex;
+            std::vector<std::thread> workers;
+            for (unsigned t = 0; t < nThreads; ++t) {
+                workers.emplace_back([&] {
+                    std::vector<float> local(dim);
+                    try {
+                        for (size_t j; (j = next.fetch_add(1)) < todo.size();)
+                            insert(todo[j], local);
+                    } catch (...) {
+                        std::lock_guard<std::mutex> g(failureMutex);
+                        if (!failure)
+                            failure = std::current_exception();
+                        next = todo.size();
+                    }
+                });
+            }
+            for (auto& w : workers)
+                w.join();
+        }
+        // Whatever went in counts, even when a later insert failed: the watermark must cover
+        // every label in the graph.
+        for (size_t i : todo)
+            if (m->known(rowids[i])) {
+                m->watermark = std::max(m->watermark, rowids[i]);
+                ++added;
+            }
         if (failure)
             std::rethrow_exception(failure);
     }
-    for (size_t i : todo)
-        m->watermark = std::max(m->watermark, rowids[i]);
-    return todo.size();
+    return added;
 }
 
 bool VectorIndex::remove(int64_t rowid)

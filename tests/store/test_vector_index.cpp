@@ -82,15 +82,25 @@ Filled filled(size_t n, int dim, uint64_t seed = 1)
 
 VOP_TEST(indexRecallAgainstBruteForce)
 {
-    const int dim = 128;
-    const size_t n = 4000, k = 10, queries = 100;
-    Filled f = filled(n, dim);
-    VOP_CHECK_EQ(f.index->size(), n);
+    // Unstructured gaussian vectors are the hard case for HNSW (real embeddings have a low
+    // intrinsic dimension); the default parameters must still reach recall@10 >= 0.98.
+    // One build thread keeps the graph, and so the figure, the same on every run.
+    const int dim = 64;
+    const size_t n = 4000, k = 10, queries = 200;
+    IndexParams params;
+    params.threads = 1;
+    auto data = randomVectors(n, dim, 1);
+    std::vector<int64_t> ids(n);
+    for (size_t i = 0; i < n; ++i)
+        ids[i] = 10 + 7 * static_cast<int64_t>(i);
+    VectorIndex index("catalog-A", kKey, dim, params);
+    index.addBatch(ids.data(), data.data(), n);
+    VOP_CHECK_EQ(index.size(), n);
     auto qs = randomVectors(queries, dim, 900000);
     double recall = 0;
     for (size_t q = 0; q < queries; ++q) {
-        auto truth = exactTop(f.data, f.ids, &qs[q * dim], dim, k);
-        auto hits = f.index->search(&qs[q * dim], k);
+        auto truth = exactTop(data, ids, &qs[q * dim], dim, k);
+        auto hits = index.search(&qs[q * dim], k);
         VOP_REQUIRE_EQ(hits.size(), k);
         for (size_t i = 1; i < hits.size(); ++i)
             VOP_CHECK(hits[i - 1].score >= hits[i].score);
@@ -101,7 +111,7 @@ VOP_TEST(indexRecallAgainstBruteForce)
     }
     recall /= queries;
     std::cout << "  recall@10 = " << recall << " (" << n << " random " << dim << "-d vectors, ef "
-              << f.index->efSearch() << ")\n";
+              << index.efSearch() << ")\n";
     VOP_CHECK(recall >= 0.98);
 }
 
