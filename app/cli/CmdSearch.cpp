@@ -1,0 +1,169 @@
+// vopsearch-cli search: ranked moments for what you remember.
+#include "Commands.h"
+#include "LibraryCommon.h"
+
+#include "library/EmbeddingSpace.h"
+#include "search/Searcher.h"
+#include "store/Catalog.h"
+#include "store/IndexSync.h"
+#include "util/AtomicFile.h"
+#include "util/Error.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+namespace vop::cli {
+namespace {
+
+const char* kSearchUsage =
+    "usage: vopsearch-cli search \"QUERY\" [--db PATH] [--checkpoint FILE] [--prompts FILE] [--top K] [--json]\n"
+    "       vopsearch-cli search --like-video FILE | --like-segment ID [options]\n"
+    "Finds the moments that match QUERY: words, \"quoted phrases\", and negative terms (dog -cat). Use the same\n"
+    "--checkpoint and --prompts as for 'index'.\n"
+    "  --top K             how many moments (10)\n"
+    "  --folder DIR        only files under DIR (repeatable)\n"
+    "  --ext E             only files with extension E (repeatable: --ext mp4 --ext mkv)\n"
+    "  --min-duration S    only videos at least S seconds long; --max-duration S: at most\n"
+    "  --after DATE        only files modified on or after DATE (YYYY-MM-DD or Unix seconds); --before DATE\n"
+    "  --like-video FILE   query by example: moments like this video\n"
+    "  --like-segment ID   query by example: moments like a stored segment (its segment_id)\n"
+    "  --no-merge          list adjacent matching segments of a file separately\n"
+    "  --negative-weight W how strongly negative terms push away (1)\n"
+    "  --thumbnails DIR    write each moment's thumbnail to DIR (JPEG) and name it in the output\n"
+    "  --device D, --vocab FILE, --frames N  as for 'index'\n"
+    "  --json              print a list of {\"path\", \"start\", \"end\", \"score\", \"file_id\", \"segment_id\",\n"
+    "                      \"segment_ids\", \"status\", \"thumbnail\"}";
+
+// "1:05.2": moments are often shorter than a second's rounding.
+std::string momentTime(double seconds)
+{
+    if (!(seconds >= 0))
+        seconds = 0;
+    const long tenths = std::lround(seconds * 10);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld.%ld", tenths / 600, (tenths / 10) % 60, tenths % 10);
+    return buf;
+}
+
+int64_t parseDate(const std::string& s, const char* option)
+{
+    if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos)
+        return std::stoll(s);
+    std::tm tm{};
+    int y = 0, m = 0, d = 0;
+    char tail = 0;
+    if (std::sscanf(s.c_str(), "%d-%d-%d%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+        throw UsageError(std::string("--") + option + " needs a date as YYYY-MM-DD or Unix seconds, not '" + s + "'");
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = d;
+    tm.tm_isdst = -1;
+    return int64_t(std::mktime(&tm)); // local midnight
+}
+
+int runSearch(const std::vector<std::string>& argv)
+{
+    Args args(argv,
+              {"db", "checkpoint", "vocab", "prompts", "device", "frames", "top", "folder", "ext", "min-duration",
+               "max-duration", "after", "before", "like-video", "like-segment", "negative-weight", "thumbnails"},
+              {"json", "no-merge"});
+    const auto& pos = args.positionals();
+    const bool byVideo = args.has("like-video"), bySegment = args.has("like-segment");
+    if (int(!pos.empty()) + int(byVideo) + int(bySegment) != 1 || pos.size() > 1)
+        throw UsageError("give one query: \"QUERY\", --like-video FILE or --like-segment ID");
+    search::SearchOptions o;
+    const int top = args.getInt("top", 10);
+    if (top < 1)
+        throw UsageError("--top must be at least 1");
+    o.top = size_t(top);
+    o.merge = !args.has("no-merge");
+    o.negativeWeight = float(args.getDouble("negative-weight", 1.0));
+    o.filters.folders = args.getAll("folder");
+    o.filters.extensions = args.getAll("ext");
+    if (args.has("min-duration"))
+        o.filters.minDuration = args.getDouble("min-duration", 0);
+    if (args.has("max-duration"))
+        o.filters.maxDuration = args.getDouble("max-duration", 0);
+    if (args.has("after"))
+        o.filters.modifiedAfter = parseDate(args.get("after"), "after");
+    if (args.has("before"))
+        o.filters.modifiedBefore = parseDate(args.get("before"), "before");
+    const std::string thumbDir = args.get("thumbnails");
+    o.withThumbnails = !thumbDir.empty();
+
+    const std::string db = databasePath(args);
+    requireDatabase(db);
+    store::Catalog catalog(db);
+    const auto id = spaceFromFiles(args, db);
+    const auto key = library::findSpace(catalog, id);
+    if (!key || catalog.embeddingStats(key->modelId, key->promptSetId).count == 0)
+        throw InputError("nothing in '" + db + "' was indexed with " + id.modelName +
+                         (id.promptsName.empty() ? std::string(" (zero-shot)") : " and " + id.promptsName) +
+                         " yet; run vopsearch-cli index FOLDER with the same --checkpoint and --prompts");
+    const std::string indexDir = library::indexDirFor(db);
+    std::shared_ptr<store::VectorIndex> index;
+    {
+        library::FileLock lock(library::indexLockPath(indexDir), library::FileLock::Mode::Exclusive);
+        index = store::ensureIndex(catalog, *key, indexDir).index;
+    }
+    search::Searcher searcher(catalog, index);
+    std::vector<search::Moment> moments;
+    if (bySegment) {
+        const std::string s = args.get("like-segment");
+        if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError("--like-segment needs a segment id (a number from search --json)");
+        moments = searcher.searchSegment(std::stoll(s), o);
+    } else {
+        VopEncoder encoder = loadEncoder(args);
+        if (byVideo) {
+            library::ClipOptions co;
+            moments = searcher.searchVideo(encoder, args.get("like-video"), o, co);
+        } else {
+            moments = searcher.searchText(encoder, pos.front(), o);
+        }
+    }
+
+    std::vector<std::string> thumbPaths(moments.size());
+    if (!thumbDir.empty()) {
+        std::filesystem::create_directories(thumbDir);
+        for (size_t i = 0; i < moments.size(); ++i) {
+            if (moments[i].thumbnailJpeg.empty())
+                continue;
+            thumbPaths[i] = (std::filesystem::path(thumbDir) / ("segment-" + std::to_string(moments[i].segmentId) + ".jpg"))
+                                .string();
+            writeFileAtomic(thumbPaths[i], moments[i].thumbnailJpeg);
+        }
+    }
+    if (args.has("json")) {
+        nlohmann::json out = nlohmann::json::array();
+        for (size_t i = 0; i < moments.size(); ++i) {
+            const auto& m = moments[i];
+            nlohmann::json j = {{"path", m.path},           {"start", m.start},
+                                {"end", m.end},             {"score", m.score},
+                                {"file_id", m.fileId},      {"segment_id", m.segmentId},
+                                {"segment_ids", m.segmentIds}, {"status", store::toString(m.status)},
+                                {"duration", m.fileDuration}};
+            if (!thumbPaths[i].empty())
+                j["thumbnail"] = thumbPaths[i];
+            out.push_back(j);
+        }
+        printJson(dumpJson(out, 2));
+        return 0;
+    }
+    if (moments.empty())
+        std::printf("no matching moments\n");
+    for (size_t i = 0; i < moments.size(); ++i) {
+        const auto& m = moments[i];
+        std::printf("%2zu. %.3f  %s-%s  %s%s%s\n", i + 1, m.score, momentTime(m.start).c_str(), momentTime(m.end).c_str(),
+                    m.path.c_str(), m.status == store::FileStatus::Offline ? "  (offline)" : "",
+                    thumbPaths[i].empty() ? "" : ("  [" + thumbPaths[i] + "]").c_str());
+    }
+    return 0;
+}
+
+Command reg{"search", "find moments in the library by text or by example", kSearchUsage, &runSearch};
+
+} // namespace
+} // namespace vop::cli

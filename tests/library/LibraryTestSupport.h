@@ -1,0 +1,148 @@
+#pragma once
+// Helpers for the library tests: a temporary folder removed at exit, short videos made with the
+// ffmpeg CLI, file helpers, and the tiny CLIP fixture (64 px) as a zero-shot encoder.
+#include "TestMain.h"
+
+#include "model/ClipEncoder.h"
+#include "prompts/VopEncoder.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace vop::test::library {
+
+namespace fs = std::filesystem;
+
+inline std::string shared(const std::string& rel)
+{
+    return sharedDir() + "/" + rel;
+}
+
+inline std::string tinyCheckpoint() { return shared("fixtures/clip-tiny/model.safetensors"); }
+inline std::string vocabFile() { return shared("clip/bpe_simple_vocab_16e6.txt.gz"); }
+
+// One temporary folder for the whole run, removed when the executable exits.
+inline const std::string& tempRoot()
+{
+    struct Dir {
+        std::string path;
+        Dir()
+        {
+            std::string tmpl = (fs::temp_directory_path() / "vop-library-test-XXXXXX").string();
+            if (!::mkdtemp(tmpl.data())) {
+                std::perror("mkdtemp");
+                std::abort();
+            }
+            path = tmpl;
+        }
+        ~Dir()
+        {
+            std::error_code ec;
+            // Make everything removable again (tests chmod some entries).
+            for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+                ::chmod(it->path().c_str(), 0755);
+            fs::remove_all(path, ec);
+        }
+    };
+    static Dir dir;
+    return dir.path;
+}
+
+// A fresh folder under the temp root.
+inline std::string freshDir(const std::string& name)
+{
+    const std::string p = tempRoot() + "/" + name;
+    std::error_code ec;
+    fs::remove_all(p, ec);
+    fs::create_directories(p);
+    return p;
+}
+
+inline std::string shellQuote(const std::string& s)
+{
+    std::string out = "'";
+    for (char c : s)
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// Runs `ffmpeg -nostdin -v error -y ARGS`; a failure stops the test with the command line.
+inline void ffmpeg(const std::string& args)
+{
+    const std::string cmd = "ffmpeg -nostdin -hide_banner -v error -y " + args;
+    if (std::system(cmd.c_str()) != 0)
+        fail(__FILE__, __LINE__, "ffmpeg failed (is the ffmpeg CLI installed?): " + cmd, true);
+}
+
+// A short test video: `seconds` long, `size` pixels, `fps` frames/s, h264 in whatever container
+// the name says; `variant` changes the picture (pattern and hue), so videos differ.
+inline void makeVideo(const std::string& path, double seconds, int variant = 0, const std::string& size = "64x36",
+                      int fps = 5)
+{
+    static const char* sources[] = {"testsrc2", "smptebars", "rgbtestsrc", "mandelbrot", "testsrc"};
+    const std::string src = std::string(sources[variant % 5]) + "=size=" + size + ":rate=" + std::to_string(fps);
+    const std::string vf = "hue=h=" + std::to_string((variant * 47) % 360);
+    ffmpeg("-f lavfi -i " + src + " -t " + std::to_string(seconds) + " -vf " + vf +
+           " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -threads 1 " + shellQuote(path));
+}
+
+inline std::string readBytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void writeBytes(const std::string& path, const std::string& bytes)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+inline std::string randomBytes(size_t n, unsigned seed)
+{
+    std::mt19937 rng(seed);
+    std::string s(n, '\0');
+    for (char& c : s)
+        c = char(rng() & 0xff);
+    return s;
+}
+
+// Sets a file's mtime to `secondsAgo` in the past (tests avoid the settle window that way).
+inline void ageFile(const std::string& path, double secondsAgo = 60)
+{
+    struct timespec now {};
+    ::clock_gettime(CLOCK_REALTIME, &now);
+    struct timespec times[2];
+    times[0] = times[1] = now;
+    times[1].tv_sec -= time_t(secondsAgo);
+    ::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW);
+}
+
+inline void ageTree(const std::string& dir, double secondsAgo = 60)
+{
+    for (auto& e : fs::recursive_directory_iterator(dir))
+        if (e.is_regular_file() && !e.is_symlink())
+            ageFile(e.path().string(), secondsAgo);
+}
+
+// The tiny CLIP fixture on the CPU, zero-shot, `frames` frames per clip.
+inline VopEncoder tinyEncoder(int frames = 4)
+{
+    ClipEncoder::Options o;
+    o.checkpoint = tinyCheckpoint();
+    o.vocab = vocabFile();
+    o.device = "cpu";
+    o.threads = 2;
+    return VopEncoder(ClipEncoder(o), "", frames);
+}
+
+} // namespace vop::test::library
