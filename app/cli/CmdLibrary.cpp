@@ -1,5 +1,6 @@
 // vopsearch-cli index, status and rebuild-index: the library on the command line.
 #include "Commands.h"
+#include "Interrupt.h"
 #include "LibraryCommon.h"
 
 #include "library/Indexer.h"
@@ -52,23 +53,6 @@ const char* kStatusUsage =
 const char* kRebuildUsage =
     "usage: vopsearch-cli rebuild-index [--db PATH] [--json]\n"
     "Rebuilds every HNSW index of the catalog from its embeddings (SQLite is the truth) and saves it.";
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void onInterrupt(int)
-{
-    g_interrupted = true;
-}
-
-void installInterruptHandler()
-{
-    struct sigaction sa {};
-    sa.sa_handler = onInterrupt;
-    sa.sa_flags = SA_RESETHAND; // a second Ctrl-C ends the process at once
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
 
 nlohmann::json problems(const std::vector<library::PathProblem>& list)
 {
@@ -158,12 +142,12 @@ int runIndex(const std::vector<std::string>& argv)
     VopEncoder encoder = loadEncoder(args);
     installInterruptHandler();
     // The scan polls the interrupt flag itself; the pipeline hears it through the progress callback.
-    o.sync.scan.cancelled = [] { return g_interrupted.load(); };
+    o.sync.scan.cancelled = [] { return interruptFlag().load(); };
     library::Indexer indexer(db, encoder, o);
     const bool bar = !args.has("json") && !args.has("quiet") && ::isatty(STDERR_FILENO);
     bool barShown = false;
     auto progress = [&](const library::IndexProgress& p) {
-        if (g_interrupted && !indexer.isCancelled())
+        if (interruptFlag() && !indexer.isCancelled())
             indexer.cancel();
         if (bar) {
             printProgress(p);

@@ -1,6 +1,7 @@
 // vopsearch-cli train | eval | bench-train: fit a prompt set on labelled footage, measure
 // retrieval with or without one, and time a training step on the synthetic ViT-B/32 shape.
 #include "Commands.h"
+#include "Interrupt.h"
 
 #include "model/ClipEncoder.h"
 #include "train/Dataset.h"
@@ -85,12 +86,6 @@ const char* kBenchUsage =
     "untimed warm-up step. Prints clips/s and the growth of the process's peak resident memory over the\n"
     "steps (one variant per process, so that the peak is its own).";
 
-std::atomic<bool> g_cancel{false};
-extern "C" void onInterrupt(int)
-{
-    g_cancel = true;
-    std::signal(SIGINT, SIG_DFL); // a second Ctrl-C ends the process at once
-}
 
 const std::set<std::string> kDataValued = {"data", "format", "template", "videos", "split", "split-list",
                                            "checkpoint", "vocab", "cache", "device", "threads"};
@@ -142,7 +137,7 @@ std::vector<std::string> prepare(Dataset& d, FrameCache& cache, const char* what
     const bool tty = stderrIsTty();
     auto r = prepareFrames(d, cache, videoFileDecoder(), [&](size_t done, size_t total) {
         if (tty) std::fprintf(stderr, "\rpreparing %s frames: %zu/%zu", what, done, total);
-    }, &g_cancel);
+    }, &interruptFlag());
     if (tty) std::fprintf(stderr, "\n");
     std::fprintf(stderr, "%s: %zu videos (%zu decoded, %zu from the cache, %zu failed)\n", what, d.videos.size(),
                  r.decoded, r.reused, r.failed);
@@ -269,8 +264,7 @@ int runTrain(const std::vector<std::string>& argv)
     FrameCache cache(a.get("cache", defaultFrameCacheDir()),
                      FrameSampling{o.prompts.frames, a.getInt("candidates", 3), int(clip.config().imageResolution)});
 
-    g_cancel = false;
-    std::signal(SIGINT, onInterrupt);
+    installInterruptHandler();
     const bool tty = stderrIsTty();
     try {
         std::vector<std::string> skipped = data.skipped;
@@ -285,7 +279,7 @@ int runTrain(const std::vector<std::string>& argv)
                      (long long)countParameters(clip.config(), o.prompts).total(), train.videos.size(),
                      val.videos.size(), o.epochs, o.batch);
         TrainCallbacks cb;
-        cb.cancel = &g_cancel;
+        cb.cancel = &interruptFlag();
         int64_t lastLine = -1;
         cb.onStep = [&](const StepProgress& p) {
             const int width = 24;
@@ -311,7 +305,7 @@ int runTrain(const std::vector<std::string>& argv)
             if (s.rfind("saved training state", 0) != 0) std::fprintf(stderr, "%s%s\n", tty ? "\r\x1b[K" : "", s.c_str());
         };
         const auto r = trainPrompts(clip, train, val, cache, o, cb);
-        std::signal(SIGINT, SIG_DFL);
+        restoreDefaultInterrupt();
         if (json) {
             nlohmann::ordered_json j;
             j["zero_shot"] = r.hasValidation ? metricsJson(r.zeroShot) : nlohmann::ordered_json();
@@ -350,7 +344,7 @@ int runTrain(const std::vector<std::string>& argv)
         std::printf("wrote %s\n", r.outPath.c_str());
         return 0;
     } catch (const Cancelled&) {
-        std::signal(SIGINT, SIG_DFL);
+        restoreDefaultInterrupt();
         std::fprintf(stderr, "\ninterrupted; the training state is in %s: run the same command with --resume to go on\n",
                      o.statePath.c_str());
         return 1;
@@ -375,17 +369,16 @@ int runEval(const std::vector<std::string>& argv)
     auto backbone = openBackbone(a, /*training=*/false);
     auto& clip = *backbone.clip;
     FrameCache cache(a.get("cache", defaultFrameCacheDir()), FrameSampling{frames, 3, int(clip.config().imageResolution)});
-    g_cancel = false;
-    std::signal(SIGINT, onInterrupt);
+    installInterruptHandler();
     try {
         prepare(data, cache, "evaluation");
         EvalOptions eo;
         eo.promptsPath = a.get("prompts");
         eo.backboneSha256 = backbone.sha256;
         eo.batch = a.getInt("batch", 16);
-        eo.cancel = &g_cancel;
+        eo.cancel = &interruptFlag();
         const auto m = evaluatePrompts(clip, data, cache, eo);
-        std::signal(SIGINT, SIG_DFL);
+        restoreDefaultInterrupt();
         if (a.has("json")) {
             auto j = metricsJson(m);
             j["prompts"] = a.has("prompts") ? nlohmann::ordered_json(a.get("prompts")) : nlohmann::ordered_json();
@@ -400,7 +393,7 @@ int runEval(const std::vector<std::string>& argv)
         printTableRow(a.has("prompts") ? "prompts" : "zero-shot", m);
         return 0;
     } catch (const Cancelled&) {
-        std::signal(SIGINT, SIG_DFL);
+        restoreDefaultInterrupt();
         std::fprintf(stderr, "\ninterrupted\n");
         return 1;
     }
