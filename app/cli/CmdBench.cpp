@@ -90,7 +90,7 @@ int runBenchEncode(const Args& args)
         return 0;
     }
     std::printf("model            synthetic %s\n", config.summary().c_str());
-    std::printf("device           %s, %d threads, BLAS core %s\n", r.device.c_str(), r.threads,
+    std::printf("device           %s, %d BLAS threads, BLAS core %s\n", r.device.c_str(), r.threads,
                 r.blasCore.empty() ? "(not OpenBLAS)" : r.blasCore.c_str());
     std::printf("GEMM roofline    %.1f GFLOP/s  (fp32 256x768 @ 768x3072)\n", r.gemmGflops);
     std::printf("images           %.1f images/s at batch %d  (%.2f GFLOP/image -> %.1f GFLOP/s = %.0f%% of roofline)\n",

@@ -26,10 +26,9 @@ struct ClipEncoder::Impl {
     void place(const std::string& deviceName, bool halfOnCuda, int threads)
     {
         device = resolveDevice(deviceName);
-        // One torch thread per core (torch passes the count on to OpenBLAS). See
-        // util/BlasTuning.h for why OpenBLAS's idle threads must not spin.
         if (device.is_cpu())
-            at::set_num_threads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency())));
+            configureCpuThreads(threads); // see Device.h
+
         dtype = device.is_cuda() && halfOnCuda ? torch::kFloat16 : torch::kFloat32;
         model->to(device, dtype);
         // LayerNorm weights stay fp32 (CLIP computes LayerNorm in fp32).

@@ -203,6 +203,23 @@ void ClipModelImpl::loadWeights(const WeightMap& weights)
     }
     torch::NoGradGuard noGrad;
     for (auto& p : params) p.value().copy_(weights.at(p.key()).to(p.value().scalar_type()));
+    useTransposedWeights();
+}
+
+void ClipModelImpl::useTransposedWeights()
+{
+    torch::NoGradGuard noGrad;
+    auto relayout = [](torch::Tensor& w) {
+        if (w.dim() == 2 && !(w.stride(0) == 1 && w.stride(1) == w.size(0)))
+            w.set_data(w.detach().t().contiguous().t());
+    };
+    for (auto* tower : {&transformer, &visual->transformer})
+        for (auto& b : (*tower)->blocks) {
+            relayout(b->attn->in_proj_weight);
+            relayout(b->attn->out_proj->weight);
+            relayout(b->mlp->c_fc->weight);
+            relayout(b->mlp->c_proj->weight);
+        }
 }
 
 void ClipModelImpl::freeze()
@@ -250,6 +267,7 @@ ClipModel randomClipModel(const ClipConfig& c, uint64_t seed)
     model->visual->positional_embedding.normal_(0.0, vscale);
     model->visual->proj.normal_(0.0, vscale);
     model->text_projection.normal_(0.0, std::pow(double(c.textWidth), -0.5));
+    model->useTransposedWeights();
     model->eval();
     return model;
 }

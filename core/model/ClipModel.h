@@ -113,6 +113,11 @@ public:
     void loadWeights(const WeightMap& weights);
     // Freeze all backbone parameters (VoP trains prompts only).
     void freeze();
+    // Stores every projection weight [out, in] column-major (a transposed view of a contiguous
+    // [in, out] tensor). Shapes and names are unchanged; torch::linear then hands OpenBLAS the
+    // layout it multiplies fastest (measured here: 1.6x for [1600,768]x[768,3072], 3x for 77 rows).
+    // loadWeights() and randomClipModel() apply it.
+    void useTransposedWeights();
 
     VisionTower visual{nullptr};
     torch::nn::Embedding token_embedding{nullptr};

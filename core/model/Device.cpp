@@ -1,6 +1,12 @@
 #include "model/Device.h"
 
+#include "util/BlasTuning.h"
 #include "util/Error.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <thread>
 
 #include <torch/cuda.h>
 
@@ -23,6 +29,13 @@ torch::Device resolveDevice(const std::string& name)
         return d;
     }
     throw InputError("unknown device '" + name + "': use auto, cpu, cuda or cuda:N");
+}
+
+void configureCpuThreads(int threads)
+{
+    const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(1);
+    setBlasThreads(n);
 }
 
 std::string describeDevice(const torch::Device& device)

@@ -9,6 +9,13 @@ namespace vop {
 // is asked for but this build or machine has none.
 torch::Device resolveDevice(const std::string& name);
 
+// CPU threading for inference and training: torch's own (OpenMP) pool at one thread and
+// OpenBLAS at `threads` (0 = every core). Two pools of spinning threads on the same cores made
+// small ops wait for milliseconds; with this split the products still use every core. Measured on
+// the 2-core project machine (docs/BENCHMARKS.md): 28.0 vs 26.8 images/s, a 77-token query 39 vs
+// 228 ms.
+void configureCpuThreads(int threads = 0);
+
 // "cpu" or "cuda:0 (NVIDIA H100 ...)" style description for logs and benchmarks.
 std::string describeDevice(const torch::Device& device);
 

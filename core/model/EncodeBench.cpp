@@ -78,11 +78,11 @@ EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& de
 {
     const auto dev = resolveDevice(deviceName);
     if (dev.is_cpu())
-        at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
+        configureCpuThreads();
     EncodeBenchResult r;
     r.device = describeDevice(dev);
     r.blasCore = blasCoreName();
-    r.threads = at::get_num_threads();
+    r.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     r.batch = batch;
     r.gemmGflops = measureGemmGflops(deviceName, std::min(seconds, 2.0));
 

@@ -16,7 +16,7 @@ ClipBenchResult runClipBench(const ClipConfig& config, Variant variant, const st
 {
     const auto dev = resolveDevice(deviceName);
     if (dev.is_cpu())
-        at::set_num_threads(int(std::max(1u, std::thread::hardware_concurrency())));
+        configureCpuThreads();
     PromptOptions o;
     o.variant = variant;
     o.frames = frames;

@@ -30,7 +30,7 @@ TrainBenchResult runTrainBench(const ClipConfig& config, const PromptOptions& po
     const auto device = resolveDevice(deviceName);
     TrainBenchResult r;
     r.device = describeDevice(device);
-    at::set_num_threads(threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency())));
+    configureCpuThreads(threads);
     r.threads = at::get_num_threads();
     r.batch = batch;
     r.frames = po.frames;

@@ -14,6 +14,13 @@ std::string blasCoreName()
     return name ? std::string(name) : std::string();
 }
 
+void setBlasThreads(int n)
+{
+    using SetThreadsFn = void (*)(int);
+    if (auto fn = reinterpret_cast<SetThreadsFn>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+        fn(n);
+}
+
 void ensureFastBlas(char** argv)
 {
     if (std::getenv("VOPSEARCH_NO_BLAS_TUNING"))

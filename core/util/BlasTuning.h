@@ -15,6 +15,10 @@ namespace vop {
 // VOPSEARCH_NO_BLAS_TUNING is set or the BLAS is not OpenBLAS. Call it first thing in main().
 void ensureFastBlas(char** argv);
 
+// Sets OpenBLAS's own thread count (no effect when the BLAS is not OpenBLAS). Call it after
+// at::set_num_threads, which resets it.
+void setBlasThreads(int n);
+
 // The OpenBLAS core in use ("SkylakeX", "Prescott", ...), or "" when the BLAS is not OpenBLAS.
 std::string blasCoreName();
 

@@ -14,6 +14,7 @@ VOP_TEST(agreesWithTorchLinear)
             for (bool withBias : {true, false}) {
                 auto x = torch::randn({1, M, K});
                 auto w = torch::randn({33, K});
+                if (K % 2) w = w.t().contiguous().t(); // the transposed layout ClipModel uses
                 auto b = withBias ? torch::randn({33}) : torch::Tensor();
                 auto ours = vop::linear(x, w, b);
                 auto ref = torch::linear(x, w, b);
