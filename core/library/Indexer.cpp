@@ -1,6 +1,7 @@
 #include "library/Indexer.h"
 
 #include "library/internal/BlockingQueue.h"
+#include "library/internal/FileStat.h"
 #include "prompts/VopEncoder.h"
 #include "store/IndexSync.h"
 #include "util/Error.h"
@@ -33,16 +34,6 @@ double threadCpuSeconds()
     struct timespec ts {};
     ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
-}
-
-bool statFile(const std::string& path, int64_t& size, int64_t& mtimeNs)
-{
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-        return false;
-    size = int64_t(st.st_size);
-    mtimeNs = int64_t(st.st_mtim.tv_sec) * 1000000000LL + int64_t(st.st_mtim.tv_nsec);
-    return true;
 }
 
 struct Job {

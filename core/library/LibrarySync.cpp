@@ -1,5 +1,6 @@
 #include "library/LibrarySync.h"
 
+#include "library/internal/FileStat.h"
 #include "library/ContentHash.h"
 #include "util/Error.h"
 #include "util/Log.h"
@@ -28,16 +29,6 @@ int64_t nowNs()
 {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
         .count();
-}
-
-bool statFile(const std::string& path, int64_t& size, int64_t& mtimeNs)
-{
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-        return false;
-    size = int64_t(st.st_size);
-    mtimeNs = int64_t(st.st_mtim.tv_sec) * 1000000000LL + int64_t(st.st_mtim.tv_nsec);
-    return true;
 }
 
 bool pathExists(const std::string& path)

@@ -1,5 +1,6 @@
 // vopsearch-cli as a user runs it: encode against the golden fixture, a checkpoint of a shape no
 // other test uses, prompt sets, variants, and exit codes for bad input.
+#include "TestFiles.h"
 #include "TestMain.h"
 
 #include "model/Checkpoint.h"
@@ -37,14 +38,6 @@ Run cli(const std::string& args)
     return r;
 }
 
-// Single-quotes a string for the shell.
-std::string quote(const std::string& s)
-{
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
 std::string shared(const std::string& rel) { return vop::test::sharedDir() + "/" + rel; }
 std::string vocab() { return "--vocab " + shared("clip/bpe_simple_vocab_16e6.txt.gz"); }
 
@@ -78,7 +71,7 @@ VOP_TEST(encodeMatchesGolden)
     const auto golden = nlohmann::json::parse(in);
     std::string args = "encode --device cpu --checkpoint " + dir + "model.ts.pt " + vocab();
     for (const auto& img : golden["images"]) args += " --image " + dir + "images/" + img.get<std::string>();
-    for (const auto& t : golden["texts"]) args += " --text " + quote(t.get<std::string>());
+    for (const auto& t : golden["texts"]) args += " --text " + vop::test::shellQuote(t.get<std::string>());
     auto r = cli(args);
     VOP_REQUIRE_EQ(r.code, 0);
     const auto out = nlohmann::json::parse(r.out);

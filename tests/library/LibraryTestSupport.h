@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the library tests: a temporary folder removed at exit, short videos made with the
 // ffmpeg CLI, file helpers, and the tiny CLIP fixture (64 px) as a zero-shot encoder.
+#include "TestFiles.h"
 #include "TestMain.h"
 
 #include "model/ClipEncoder.h"
@@ -29,33 +30,7 @@ inline std::string shared(const std::string& rel)
 inline std::string tinyCheckpoint() { return shared("fixtures/clip-tiny/model.safetensors"); }
 inline std::string vocabFile() { return shared("clip/bpe_simple_vocab_16e6.txt.gz"); }
 
-// One temporary folder for the whole run, removed when the executable exits.
-inline const std::string& tempRoot()
-{
-    struct Dir {
-        std::string path;
-        Dir()
-        {
-            std::string tmpl = (fs::temp_directory_path() / "vop-library-test-XXXXXX").string();
-            if (!::mkdtemp(tmpl.data())) {
-                std::perror("mkdtemp");
-                std::abort();
-            }
-            path = tmpl;
-        }
-        ~Dir()
-        {
-            std::error_code ec;
-            // Make everything removable again (tests chmod some entries).
-            for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-                ::chmod(it->path().c_str(), 0755);
-            fs::remove_all(path, ec);
-        }
-    };
-    static Dir dir;
-    return dir.path;
-}
+inline const std::string& tempRoot() { return vop::test::runTempDir(); }
 
 // A fresh folder under the temp root.
 inline std::string freshDir(const std::string& name)
@@ -67,13 +42,7 @@ inline std::string freshDir(const std::string& name)
     return p;
 }
 
-inline std::string shellQuote(const std::string& s)
-{
-    std::string out = "'";
-    for (char c : s)
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
+using vop::test::shellQuote;
 
 // Runs `ffmpeg -nostdin -v error -y ARGS`; a failure stops the test with the command line.
 inline void ffmpeg(const std::string& args)

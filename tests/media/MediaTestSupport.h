@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the media tests: a temporary folder that is removed at exit, short videos made
 // with the ffmpeg CLI on first use, and pixel helpers.
+#include "TestFiles.h"
 #include "TestMain.h"
 
 #include <cmath>
@@ -24,41 +25,9 @@ inline std::string mediaDir()
     return sharedDir() + "/media";
 }
 
-// One temporary folder for the whole run, removed when the executable exits.
-inline const std::string& tempDir()
-{
-    struct Dir {
-        std::string path;
-        Dir()
-        {
-            std::string tmpl = (fs::temp_directory_path() / "vop-media-test-XXXXXX").string();
-            if (!::mkdtemp(tmpl.data())) {
-                std::perror("mkdtemp");
-                std::abort();
-            }
-            path = tmpl;
-        }
-        ~Dir()
-        {
-            std::error_code ec;
-            fs::remove_all(path, ec);
-        }
-    };
-    static Dir dir;
-    return dir.path;
-}
+inline const std::string& tempDir() { return vop::test::runTempDir(); }
 
-inline std::string shellQuote(const std::string& s)
-{
-    std::string out = "'";
-    for (char c : s) {
-        if (c == '\'')
-            out += "'\\''";
-        else
-            out += c;
-    }
-    return out + "'";
-}
+using vop::test::shellQuote;
 
 // Runs `ffmpeg -nostdin -v error -y ARGS`; a failure stops the test with the command line.
 inline void ffmpeg(const std::string& args)

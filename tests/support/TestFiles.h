@@ -1,0 +1,48 @@
+#pragma once
+// Files and shell helpers shared by test executables.
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <sys/stat.h>
+
+namespace vop::test {
+
+// One temporary folder for the whole run of a test executable, removed when it exits (entries a
+// test made unreadable are made removable again first).
+inline const std::string& runTempDir()
+{
+    namespace fs = std::filesystem;
+    struct Dir {
+        std::string path;
+        Dir()
+        {
+            std::string tmpl = (fs::temp_directory_path() / "vop-test-XXXXXX").string();
+            if (!::mkdtemp(tmpl.data())) {
+                std::perror("mkdtemp");
+                std::abort();
+            }
+            path = tmpl;
+        }
+        ~Dir()
+        {
+            std::error_code ec;
+            for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
+                 !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+                ::chmod(it->path().c_str(), 0755);
+            fs::remove_all(path, ec);
+        }
+    };
+    static Dir dir;
+    return dir.path;
+}
+
+// Single-quotes a string for /bin/sh.
+inline std::string shellQuote(const std::string& s)
+{
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+} // namespace vop::test
