@@ -1,5 +1,6 @@
 // vopsearch-cli prompts new|info and vopsearch-cli variants.
 #include "Commands.h"
+#include "PromptArgs.h"
 
 #include "model/ClipModel.h"
 #include "model/Checkpoint.h"
@@ -36,23 +37,11 @@ const char* kVariantsUsage =
     "Lists every variant with its trainable parameter count on that backbone; --json prints\n"
     "{\"zero\": 0, \"vop\": N, ...} (frame position embedding included).";
 
-const std::set<std::string> kOptionNames = {"variant", "text-length", "visual-length", "video-length", "frames",
-                                            "depth", "split-depth", "context", "init-std", "seed",
-                                            "checkpoint", "out"};
-
-PromptOptions optionsFrom(const Args& a)
+std::set<std::string> optionNames()
 {
-    PromptOptions o;
-    if (a.has("variant")) o.variant = parseVariant(a.get("variant"));
-    o.textLength = a.getInt("text-length", o.textLength);
-    o.visualLength = a.getInt("visual-length", o.visualLength);
-    o.videoLength = a.getInt("video-length", o.videoLength);
-    o.frames = a.getInt("frames", o.frames);
-    o.depth = a.getInt("depth", o.depth);
-    o.splitDepth = a.getInt("split-depth", o.splitDepth);
-    if (a.has("context")) o.context = parseContextModule(a.get("context"));
-    o.initStd = a.getDouble("init-std", o.initStd);
-    return o;
+    auto names = promptOptionNames();
+    names.insert({"seed", "checkpoint", "out"});
+    return names;
 }
 
 struct Backbone {
@@ -73,10 +62,10 @@ Backbone readBackbone(const std::string& explicitPath)
 
 int runNew(const std::vector<std::string>& argv)
 {
-    Args a(argv, kOptionNames, {});
+    Args a(argv, optionNames(), {});
     if (!a.has("variant")) throw UsageError("prompts new needs --variant");
     if (!a.has("out")) throw UsageError("prompts new needs --out FILE");
-    const auto o = optionsFrom(a);
+    const auto o = promptOptionsFrom(a);
     const auto b = readBackbone(a.get("checkpoint"));
     torch::manual_seed(uint64_t(a.getInt("seed", 0)));
     VopPrompts prompts(b.config, o);
@@ -119,11 +108,11 @@ int runPrompts(const std::vector<std::string>& argv)
 
 int runVariants(const std::vector<std::string>& argv)
 {
-    auto names = kOptionNames;
+    auto names = optionNames();
     names.erase("out");
     Args a(argv, names, {"json"});
     const auto b = readBackbone(a.get("checkpoint"));
-    auto o = optionsFrom(a);
+    auto o = promptOptionsFrom(a);
     nlohmann::ordered_json j = nlohmann::ordered_json::object();
     if (!a.has("json"))
         std::printf("backbone: %s\n\n%-8s %-12s %14s %14s\n", b.config.summary().c_str(), "name", "variant",

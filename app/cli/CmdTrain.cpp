@@ -1,6 +1,7 @@
 // vopsearch-cli train | eval | bench-train: fit a prompt set on labelled footage, measure
 // retrieval with or without one, and time a training step on the synthetic ViT-B/32 shape.
 #include "Commands.h"
+#include "PromptArgs.h"
 #include "Interrupt.h"
 
 #include "model/ClipEncoder.h"
@@ -204,20 +205,6 @@ std::string duration(double s)
     return buf;
 }
 
-PromptOptions promptOptions(const Args& a)
-{
-    PromptOptions o;
-    o.variant = parseVariant(a.get("variant"));
-    o.frames = a.getInt("frames", 12);
-    o.textLength = a.getInt("text-length", o.textLength);
-    o.visualLength = a.getInt("visual-length", o.visualLength);
-    o.videoLength = a.getInt("video-length", o.videoLength);
-    o.depth = a.getInt("depth", o.depth);
-    o.splitDepth = a.getInt("split-depth", o.splitDepth);
-    if (a.has("context")) o.context = parseContextModule(a.get("context"));
-    return o;
-}
-
 int runTrain(const std::vector<std::string>& argv)
 {
     Args a(argv,
@@ -231,7 +218,7 @@ int runTrain(const std::vector<std::string>& argv)
     const bool json = a.has("json");
 
     TrainOptions o;
-    o.prompts = promptOptions(a);
+    o.prompts = promptOptionsFrom(a);
     if (o.prompts.frames < 1) throw UsageError("--frames must be at least 1");
     o.epochs = a.getInt("epochs", o.epochs);
     o.batch = a.getInt("batch", o.batch);
