@@ -1,5 +1,7 @@
 #include "media/Sniff.h"
 
+#include "util/VideoExtensions.h"
+
 #include "media/internal/Ffmpeg.h"
 
 #include <algorithm>
@@ -43,12 +45,7 @@ bool isAudioOrImageFormat(const std::string& name)
 
 const std::vector<std::string>& videoExtensions()
 {
-    static const std::vector<std::string> exts = {
-        "mp4", "m4v", "mov", "qt", "mkv", "webm", "avi", "wmv", "asf", "flv", "f4v", "mpg", "mpeg",
-        "mpe", "m1v", "m2v", "ts", "m2ts", "mts", "m2t", "vob", "ogv", "3gp", "3g2", "mxf", "dv",
-        "divx", "xvid", "rm", "rmvb", "y4m", "nut", "h264", "264", "hevc", "h265", "265", "ivf",
-    };
-    return exts;
+    return vop::videoExtensions();
 }
 
 bool isLikelyVideoFile(const std::string& path)

@@ -1,5 +1,7 @@
 #include "model/SmallLinear.h"
 
+#include "util/Dot.h"
+
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
@@ -11,63 +13,6 @@
 namespace vop {
 
 namespace {
-
-using RowKernel = void (*)(const float* w, const float* x, int64_t M, int64_t K, float* acc);
-
-// acc[m] = dot(w[0:K], x[m*K : m*K+K]) for m < M
-void rowGeneric(const float* w, const float* x, int64_t M, int64_t K, float* acc)
-{
-    for (int64_t m = 0; m < M; ++m) {
-        const float* xm = x + m * K;
-        float s[8] = {};
-        int64_t k = 0;
-        for (; k + 8 <= K; k += 8)
-            for (int i = 0; i < 8; ++i) s[i] += w[k + i] * xm[k + i];
-        float t = 0;
-        for (; k < K; ++k) t += w[k] * xm[k];
-        acc[m] = ((s[0] + s[4]) + (s[1] + s[5])) + ((s[2] + s[6]) + (s[3] + s[7])) + t;
-    }
-}
-
-#ifdef VOP_X86
-__attribute__((target("avx512f"))) void rowAvx512(const float* w, const float* x, int64_t M, int64_t K, float* acc)
-{
-    for (int64_t m = 0; m < M; ++m) {
-        const float* xm = x + m * K;
-        __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps();
-        int64_t k = 0;
-        for (; k + 32 <= K; k += 32) {
-            s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + k), _mm512_loadu_ps(xm + k), s0);
-            s1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + k + 16), _mm512_loadu_ps(xm + k + 16), s1);
-        }
-        for (; k + 16 <= K; k += 16)
-            s0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + k), _mm512_loadu_ps(xm + k), s0);
-        float t = _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
-        for (; k < K; ++k) t += w[k] * xm[k];
-        acc[m] = t;
-    }
-}
-
-__attribute__((target("avx2,fma"))) void rowAvx2(const float* w, const float* x, int64_t M, int64_t K, float* acc)
-{
-    for (int64_t m = 0; m < M; ++m) {
-        const float* xm = x + m * K;
-        __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();
-        int64_t k = 0;
-        for (; k + 16 <= K; k += 16) {
-            s0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + k), _mm256_loadu_ps(xm + k), s0);
-            s1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + k + 8), _mm256_loadu_ps(xm + k + 8), s1);
-        }
-        __m256 s = _mm256_add_ps(s0, s1);
-        __m128 h = _mm_add_ps(_mm256_castps256_ps128(s), _mm256_extractf128_ps(s, 1));
-        h = _mm_add_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_add_ss(h, _mm_shuffle_ps(h, h, 1));
-        float t = _mm_cvtss_f32(h);
-        for (; k < K; ++k) t += w[k] * xm[k];
-        acc[m] = t;
-    }
-}
-#endif
 
 // Weights stored transposed (see ClipModelImpl::useTransposedWeights): out[m, j0:j1] +=
 // x[m, k] * wt[k, j0:j1] for every k, streaming each weight row once.
@@ -130,15 +75,6 @@ ColumnKernel pickColumnKernel()
     return columnsGeneric;
 }
 
-RowKernel pickKernel()
-{
-#ifdef VOP_X86
-    if (__builtin_cpu_supports("avx512f")) return rowAvx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return rowAvx2;
-#endif
-    return rowGeneric;
-}
-
 } // namespace
 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias)
@@ -149,7 +85,6 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const 
         weight.scalar_type() != torch::kFloat32 || x.requires_grad() || weight.requires_grad() ||
         (bias.defined() && bias.requires_grad()) || torch::GradMode::is_enabled())
         return torch::linear(x, weight, bias);
-    static const RowKernel rowKernel = pickKernel();
     static const ColumnKernel columnKernel = pickColumnKernel();
     const int64_t N = weight.size(0);
     auto xs = x.reshape({M, K}).contiguous();                                   // [M, K]
@@ -170,11 +105,9 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const 
         auto ws = weight.contiguous();                                          // [N, K]
         const float* wp = ws.data_ptr<float>();
         at::parallel_for(0, N, 64, [&](int64_t j0, int64_t j1) {
-            float acc[kSmallLinearMaxRows];
             for (int64_t j = j0; j < j1; ++j) {
-                rowKernel(wp + j * K, xp, M, K, acc);
                 const float b = bp ? bp[j] : 0.0f;
-                for (int64_t m = 0; m < M; ++m) op[m * N + j] = acc[m] + b;
+                for (int64_t m = 0; m < M; ++m) op[m * N + j] = dot(wp + j * K, xp + m * K, size_t(K)) + b;
             }
         });
     }

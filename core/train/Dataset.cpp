@@ -1,5 +1,7 @@
 #include "train/Dataset.h"
 
+#include "util/VideoExtensions.h"
+
 #include "train/internal/DatasetFiles.h"
 
 #include "train/Random.h"
@@ -23,15 +25,9 @@ namespace vop {
 
 namespace {
 
-// The extensions core/media's scanner treats as videos (media::videoExtensions()); repeated here
-// so that reading a dataset needs no FFmpeg.
 const std::set<std::string>& videoExtensionSet()
 {
-    static const std::set<std::string> exts = {
-        "mp4", "m4v", "mov", "qt", "mkv", "webm", "avi", "wmv", "asf", "flv", "f4v", "mpg", "mpeg",
-        "mpe", "m1v", "m2v", "ts", "m2ts", "mts", "m2t", "vob", "ogv", "3gp", "3g2", "mxf", "dv",
-        "divx", "xvid", "rm", "rmvb", "y4m", "nut", "h264", "264", "hevc", "h265", "265", "ivf",
-    };
+    static const std::set<std::string> exts(videoExtensions().begin(), videoExtensions().end());
     return exts;
 }
 

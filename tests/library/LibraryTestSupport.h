@@ -64,17 +64,8 @@ inline void makeVideo(const std::string& path, double seconds, int variant = 0, 
            " -c:v libx264 -preset ultrafast -pix_fmt yuv420p -threads 1 " + shellQuote(path));
 }
 
-inline std::string readBytes(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-inline void writeBytes(const std::string& path, const std::string& bytes)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-}
+using vop::test::readBytes;
+using vop::test::writeBytes;
 
 inline std::string randomBytes(size_t n, unsigned seed)
 {

@@ -58,17 +58,8 @@ std::string generated(const std::string& name, Make make)
     return path;
 }
 
-inline std::string readBytes(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-inline void writeBytes(const std::string& path, const std::string& bytes)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-}
+using vop::test::readBytes;
+using vop::test::writeBytes;
 
 struct Rgb {
     double r = 0, g = 0, b = 0;

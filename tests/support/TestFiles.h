@@ -3,13 +3,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <sys/stat.h>
 
 namespace vop::test {
 
 // One temporary folder for the whole run of a test executable, removed when it exits (entries a
-// test made unreadable are made removable again first).
+// test made unreadable are made removable again first; VOP_KEEP_TEST_FILES=1 keeps it).
 inline const std::string& runTempDir()
 {
     namespace fs = std::filesystem;
@@ -26,6 +28,8 @@ inline const std::string& runTempDir()
         }
         ~Dir()
         {
+            if (std::getenv("VOP_KEEP_TEST_FILES"))
+                return;
             std::error_code ec;
             for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
                  !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
@@ -35,6 +39,18 @@ inline const std::string& runTempDir()
     };
     static Dir dir;
     return dir.path;
+}
+
+inline std::string readBytes(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+inline void writeBytes(const std::string& path, const std::string& bytes)
+{
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
 }
 
 // Single-quotes a string for /bin/sh.

@@ -1,6 +1,7 @@
 #pragma once
 // Helpers for the training tests: a temporary folder removed at exit, small files, and the
 // moving-square videos of the end-to-end tests, made with the ffmpeg CLI from raw RGB frames.
+#include "TestFiles.h"
 #include "TestMain.h"
 
 #include <cstdio>
@@ -14,30 +15,7 @@ namespace vop::test::train {
 
 namespace fs = std::filesystem;
 
-inline const std::string& tempDir()
-{
-    struct Dir {
-        std::string path;
-        Dir()
-        {
-            std::string tmpl = (fs::temp_directory_path() / "vop-train-test-XXXXXX").string();
-            if (!::mkdtemp(tmpl.data())) {
-                std::perror("mkdtemp");
-                std::abort();
-            }
-            path = tmpl;
-        }
-        ~Dir()
-        {
-            if (!std::getenv("VOP_KEEP_TEST_FILES")) {
-                std::error_code ec;
-                fs::remove_all(path, ec);
-            }
-        }
-    };
-    static Dir dir;
-    return dir.path;
-}
+inline const std::string& tempDir() { return vop::test::runTempDir(); }
 
 // A fresh folder under the temp folder.
 inline std::string freshDir(const std::string& name)

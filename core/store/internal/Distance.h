@@ -1,22 +1,16 @@
 #pragma once
-// Internal to vop_store: the inner-product kernel used by the HNSW space and by exact search,
-// chosen once at run time (AVX-512, AVX2+FMA, or portable) so that the binary runs on any
-// x86-64 while using the wide units where the CPU has them.
+// Internal to vop_store: the inner product used by the HNSW space and by exact search is
+// util/Dot.h's run-time-dispatched kernel.
+#include "util/Dot.h"
+
 #include <cstddef>
 
 namespace vop::store::detail {
 
-using DotFn = float (*)(const float* a, const float* b, size_t n);
-
-// The fastest dot product this CPU supports.
-DotFn dotKernel();
-// "avx512", "avx2", or "portable".
-const char* dotKernelName();
-
-inline float dot(const float* a, const float* b, size_t n)
-{
-    return dotKernel()(a, b, n);
-}
+using vop::dot;
+using vop::dotKernel;
+using vop::dotKernelName;
+using vop::DotFn;
 
 // Scales v to unit length in place. Returns false (and zeroes v) when it has no direction
 // (all zeros) or holds a value that is not finite.
