@@ -15,6 +15,7 @@
 // Threads: a Searcher uses its Catalog (one per thread) and shares the index, whose searches may
 // run while an indexer adds to it.
 #include "library/VideoClips.h"
+#include "search/Moment.h"
 #include "store/Catalog.h"
 #include "store/VectorIndex.h"
 
@@ -53,18 +54,6 @@ struct SearchOptions {
     std::optional<std::string> excludePath;
 };
 
-struct Moment {
-    int64_t fileId = 0;
-    std::string path;
-    double start = 0;
-    double end = 0;
-    float score = 0;                   // the best segment's score
-    int64_t segmentId = 0;             // the best segment (its thumbnail)
-    std::vector<int64_t> segmentIds;   // every segment merged into this moment, by time
-    store::FileStatus status = store::FileStatus::Indexed;
-    double fileDuration = 0;
-    std::string thumbnailJpeg;         // when asked for
-};
 
 class Searcher {
 public:
