@@ -91,6 +91,8 @@ void MainWindow::buildMenus()
     file->addSeparator();
     m_settingsAction = file->addAction(tr("&Settings…"), this, &MainWindow::showSettings);
     m_settingsAction->setShortcuts(QKeySequence::Preferences);
+    if (m_settingsAction->shortcuts().isEmpty()) // desktops without a standard binding
+        m_settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
     m_settingsAction->setMenuRole(QAction::PreferencesRole);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);

@@ -7,7 +7,6 @@
 #include "library/LibraryTab.h"
 #include "service/LibraryService.h"
 #include "util/BlasTuning.h"
-#include "util/Paths.h"
 
 // Integration points: the tabs and the first-run dialog of the other feature folders are used
 // when their libraries are part of the build (app/gui/CMakeLists.txt defines these).
@@ -99,12 +98,6 @@ CommandLine parseArguments(int& argc, char** argv)
     return cl;
 }
 
-QString firstModelFolder()
-{
-    const auto dirs = vop::paths::modelSearchDirs();
-    return dirs.empty() ? QString() : QString::fromStdString(dirs.front());
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -183,9 +176,8 @@ int main(int argc, char** argv)
         // of the build, say which model is missing and where it goes; browsing still works.
         window.banner()->showMessage(
             QObject::tr("No CLIP model found, so indexing and search are off."),
-            QObject::tr("%1\nPut ViT-B-32.pt (and its BPE vocabulary) into %2, start with --checkpoint FILE, "
-                        "or choose a checkpoint in File → Settings…. The library can be browsed meanwhile.")
-                .arg(QString::fromStdString(*problem), firstModelFolder()),
+            QObject::tr("%1\nOr choose a checkpoint in Settings. You can browse the library meanwhile.")
+                .arg(QString::fromStdString(*problem)),
             vop::ui::ErrorBanner::Level::Warning, QObject::tr("Settings…"));
         QObject::connect(window.banner(), &vop::ui::ErrorBanner::actionTriggered, &window,
                          &vop::ui::MainWindow::showSettings);

@@ -121,14 +121,12 @@ private Q_SLOTS:
         QVERIFY(runner.lastProgress().paused);
         QCOMPARE(finished.count(), 0);
 
-        const int ticksBeforeCancel = ticks;
         cancel->click();
         QVERIFY(!cancel->isEnabled()); // once is enough
         QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() == 1, 120000);
         QCOMPARE(finished.count(), 0);
         QVERIFY(!runner.isRunning());
         QVERIFY(!pause->isEnabled() && !resume->isEnabled() && !cancel->isEnabled());
-        QVERIFY(ticks > ticksBeforeCancel);
         QCOMPARE(m_tab->jobPanel()->phaseText(), QStringLiteral("Idle"));
 
         QVERIFY(refreshed(*m_tab));

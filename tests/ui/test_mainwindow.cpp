@@ -55,7 +55,9 @@ private Q_SLOTS:
         QCOMPARE(quit->shortcuts(), QKeySequence::keyBindings(QKeySequence::Quit));
         QAction* prefs = findAction(w, QStringLiteral("Settings"));
         QVERIFY(prefs);
-        QCOMPARE(prefs->shortcuts(), QKeySequence::keyBindings(QKeySequence::Preferences));
+        const auto standard = QKeySequence::keyBindings(QKeySequence::Preferences);
+        QCOMPARE(prefs->shortcuts(), standard.isEmpty() ? QList<QKeySequence>{QKeySequence(Qt::CTRL | Qt::Key_Comma)}
+                                                        : standard);
         QVERIFY(findAction(w, QStringLiteral("Export")));
         QVERIFY(findAction(w, QStringLiteral("About")));
         QVERIFY(!w.exportAction()->isEnabled()); // until a Search tab is set

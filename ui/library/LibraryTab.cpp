@@ -189,7 +189,6 @@ void LibraryTab::buildUi()
     m_model->setWordWrap(true);
     m_model->setTextInteractionFlags(Qt::TextSelectableByMouse);
     ml->addWidget(m_model);
-    ml->addStretch(1);
 
     auto* health = new QGroupBox(tr("Index health"), this);
     auto* hl = new QVBoxLayout(health);
@@ -197,7 +196,6 @@ void LibraryTab::buildUi()
     m_health->setWordWrap(true);
     m_health->setTextInteractionFlags(Qt::TextSelectableByMouse);
     hl->addWidget(m_health);
-    hl->addStretch(1);
     auto* hb = new QHBoxLayout;
     m_check = button(tr("Check index"),
                      tr("Load the index files and compare them with the catalog (takes a while on big libraries)"),
@@ -210,7 +208,8 @@ void LibraryTab::buildUi()
 
     auto* side = new QVBoxLayout;
     side->addWidget(model);
-    side->addWidget(health, 1);
+    side->addWidget(health);
+    side->addStretch(1);
     auto* top = new QHBoxLayout;
     top->addWidget(folders, 3);
     top->addLayout(side, 2);
@@ -495,7 +494,7 @@ void LibraryTab::applySnapshot(const LibrarySnapshot& s)
         if (active) {
             QString vectors = active->indexVectors >= 0 ? count(active->indexVectors) : QString();
             if (m_liveVectors >= 0)
-                vectors = tr("%1 (live, growing)").arg(count(m_liveVectors));
+                vectors = tr("%1 (growing while indexing)").arg(count(m_liveVectors));
             lines << tr("Active space: %1 embeddings%2")
                          .arg(count(active->embeddings))
                          .arg(vectors.isEmpty() ? QString() : tr(" · %1 vectors in the index").arg(vectors));
