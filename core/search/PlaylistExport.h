@@ -28,6 +28,12 @@ std::optional<PlaylistFormat> playlistFormatForPath(const std::string& path);
 // "M3U8 playlist (*.m3u8)" etc.: for save dialogs.
 std::string playlistFilterName(PlaylistFormat f);
 const char* playlistExtension(PlaylistFormat f);                   // ".m3u8", ...
+// "m3u8|xspf|edl|csv|json": for usage texts and error messages.
+const char* playlistFormatNames();
+
+// A moment's display title: file name and time range, "beach.mp4 1:05.2-1:12.0"; always valid
+// UTF-8 without control characters (those become U+FFFD), so every format can hold it.
+std::string momentTitle(const Moment& m);
 
 struct PlaylistOptions {
     PlaylistFormat format = PlaylistFormat::M3u8;
