@@ -260,6 +260,33 @@ VOP_TEST(everyFormatReadsBackAbsoluteAndRelative)
     VOP_CHECK(edl.find("%20%../lib/\xF0\x9F\x8E\xAC clip.mp4,") != std::string::npos); // N in UTF-8 bytes
 }
 
+// A playlist folder named through a symlink: VLC resolves ".." lexically against that name, the
+// kernel (mpv) physically, so names that climb out with ".." stay absolute; names below stay relative.
+VOP_TEST(relativeNamesThroughASymlinkedFolder)
+{
+    const Fixture& fx = fixture();
+    const std::string linked = fx.root + "/linked";
+    std::error_code ec;
+    fs::remove(linked, ec);
+    fs::create_directory_symlink(fx.lists, linked);
+    auto moments = momentsFor({"with space.mp4"});
+    Moment inside = moments.front();
+    inside.path = fx.lists + "/inside.mp4";
+    moments.push_back(inside);
+    for (const auto f : {PlaylistFormat::M3u8, PlaylistFormat::Xspf, PlaylistFormat::Edl, PlaylistFormat::Csv}) {
+        const std::string file = linked + "/linked" + playlistExtension(f);
+        const std::string text = write(moments, file, f, true);
+        VOP_CHECK(text.find("../lib") == std::string::npos);
+        VOP_CHECK(text.find("/lib/with") != std::string::npos);
+        VOP_CHECK(text.find(f == PlaylistFormat::Edl ? "%10%inside.mp4," : "inside.mp4") != std::string::npos);
+        VOP_CHECK(text.find(fx.lists + "/inside.mp4") == std::string::npos);
+    }
+    const Parsed p = parseM3u(readBytes(linked + "/linked.m3u8"), linked);
+    VOP_REQUIRE_EQ(p.items.size(), size_t(3));
+    VOP_CHECK_EQ(p.items[0].path, moments[0].path);
+    VOP_CHECK_EQ(fs::canonical(fs::path(p.items[2].path).parent_path()).string(), fx.lists);
+}
+
 VOP_TEST(namesAFormatCannotHoldAreRefused)
 {
     const Fixture& fx = fixture();
