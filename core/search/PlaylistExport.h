@@ -9,8 +9,9 @@
 //  - CSV (RFC 4180): path,start,end,duration,score,title.
 //  - JSON: the moments as `vopsearch-cli search --json` prints them.
 // Times in seconds with millisecond precision. Paths absolute, or relative to the playlist's
-// folder. A name a format cannot hold is an InputError naming the file. Files are written
-// atomically (temp + fsync + rename).
+// folder. A name a format cannot hold is an InputError naming the file (a line break in an M3U8
+// name; a name that is not UTF-8 in CSV or JSON), as are a moment whose end is not after its
+// start and an EDL without moments. Files are written atomically (temp + fsync + rename).
 #include "search/Moment.h"
 
 #include <optional>
