@@ -236,6 +236,8 @@ int runTrain(const std::vector<std::string>& argv)
             }
             case service::TrainingEvent::Kind::Evaluation: {
                 const auto& r = e.evaluation;
+                if (r.step == 0)
+                    break; // zero-shot: already printed as a message
                 std::fprintf(stderr, "%svalidation at step %lld: t2v R@1 %.1f  R@5 %.1f  v2t R@1 %.1f%s\n", tty ? "\r\x1b[K" : "",
                              (long long)r.step, r.metrics.t2v.r1, r.metrics.t2v.r5, r.metrics.v2t.r1, r.best ? "  (best)" : "");
                 break;
