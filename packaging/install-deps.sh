@@ -11,12 +11,15 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   # media: FFmpeg libraries, and the CLI used by tests to generate videos
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
+  # tests: real players that open exported playlists (tests/search, shared/tools/check_playlists.py)
+  mpv vlc-bin vlc-plugin-base
   # store
   libsqlite3-dev sqlite3 libhnswlib-dev
   # support libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   # GUI: Qt 6 widgets, multimedia (+ GStreamer backend for playback), charts
-  qt6-base-dev qt6-base-dev-tools qt6-multimedia-dev qt6-charts-dev libqt6svg6
+  # (Qt6Charts' CMake package needs Qt6OpenGL, which qt6-charts-dev does not pull in)
+  qt6-base-dev qt6-base-dev-tools qt6-multimedia-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6
   libgl-dev libvulkan-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   # headless GUI runs
