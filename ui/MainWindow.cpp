@@ -158,7 +158,7 @@ void MainWindow::showSettings()
                               tr("Restart vopsearch to open %1.").arg(QString::fromStdString(after.dbPath)),
                               ErrorBanner::Level::Info);
     applySettings(before.model != after.model,
-                  before.indexing.clips.window != after.indexing.clips.window);
+                  before.indexing.segments.window != after.indexing.segments.window);
 }
 
 void MainWindow::applySettings(bool modelChanged, bool indexingChanged)
@@ -179,8 +179,8 @@ void MainWindow::applySettings(bool modelChanged, bool indexingChanged)
         }
         if (indexingChanged) {
             auto options = m_service.indexerOptions();
-            options.clips.window = wanted.indexing.clips.window;
-            options.clips.segmentMax = wanted.indexing.clips.segmentMax;
+            options.segments.window = wanted.indexing.segments.window;
+            options.segments.segmentMax = wanted.indexing.segments.segmentMax;
             m_service.setIndexerOptions(options);
         }
     } catch (const std::exception& e) {

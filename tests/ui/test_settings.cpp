@@ -29,8 +29,8 @@ private Q_SLOTS:
         const auto o = s.libraryOptions();
         QVERIFY(o.dbPath.empty());
         QCOMPARE(o.model.device, std::string("auto"));
-        QCOMPARE(o.indexing.clips.window, 15.0);
-        QCOMPARE(o.indexing.clips.segmentMax, 30.0);
+        QCOMPARE(o.indexing.segments.window, 15.0);
+        QCOMPARE(o.indexing.segments.segmentMax, 30.0);
     }
 
     void roundTrip()
@@ -69,7 +69,7 @@ private Q_SLOTS:
         QCOMPARE(o.model.device, std::string("cpu"));
         QCOMPARE(o.model.threads, 3);
         QCOMPARE(o.model.frames, 8);
-        QCOMPARE(o.indexing.clips.window, 10.0);
+        QCOMPARE(o.indexing.segments.window, 10.0);
     }
 
     // The dialog shows what is stored, OK writes the fields back, Cancel writes nothing.
