@@ -91,6 +91,18 @@ private Q_SLOTS:
         QVERIFY(refreshed.wait(60000));
         QVERIFY(w.libraryTab()->snapshot().modelProblem);
         QVERIFY(w.libraryTab()->isEnabled());
+
+        // The banner says so and leads to the settings; a checkpoint chosen there is applied to
+        // the service and the message goes.
+        w.showModelProblem();
+        QVERIFY(w.banner()->isVisible());
+        QVERIFY(w.banner()->text().contains(QStringLiteral("No CLIP model")));
+        QVERIFY(w.banner()->hint().startsWith(QString::fromStdString(*service.modelProblem())));
+        settings.setCheckpoint(QString::fromStdString(toyCheckpoint()));
+        w.applySettings(true, false);
+        QVERIFY(!service.modelProblem());
+        QCOMPARE(service.modelSettings().checkpoint, toyCheckpoint());
+        QVERIFY(!w.banner()->isVisible());
     }
 
     void geometryIsKeptInTheSettings()
