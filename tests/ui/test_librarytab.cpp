@@ -190,10 +190,19 @@ private Q_SLOTS:
         QSignalSpy finished(&runner, &JobRunner::finished);
         m_tab->watcher()->setDebounceMs(200);
         QTRY_VERIFY_WITH_TIMEOUT(m_tab->watcher()->watchedFolderCount() >= 1, 30000);
+        QSignalSpy changed(m_tab->watcher(), &vop::ui::LibraryWatcher::changed);
+        // Not a video (like the catalog's own files or a text note): no index job.
+        vop::test::writeBytes(m_videos + "/notes.txt", "not a video");
+        QTest::qWait(1500);
+        QCOMPARE(changed.count(), 0);
+        QVERIFY(!runner.isRunning());
+
         const std::string extra = freshDir("extra");
         QVERIFY(makeShapesLibrary(extra, 1));
         std::filesystem::rename(extra + "/0-red.mp4", m_videos + "/new-red.mp4");
         QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 1, 300000);
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(changed.at(0).at(0).toStringList(), QStringList{QString::fromStdString(m_videos)});
         QVERIFY(refreshed(*m_tab));
         QCOMPARE(indexedFiles(*m_tab), int64_t(kVideos + 1));
     }
