@@ -205,6 +205,11 @@ private Q_SLOTS:
         QCOMPARE(changed.at(0).at(0).toStringList(), QStringList{QString::fromStdString(m_videos)});
         QVERIFY(refreshed(*m_tab));
         QCOMPARE(indexedFiles(*m_tab), int64_t(kVideos + 1));
+
+        // F5 scans from the keyboard (nothing new: the run finishes at once).
+        m_tab->rootsView()->setFocus();
+        QTest::keyClick(m_tab->rootsView(), Qt::Key_F5);
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 2, 120000);
     }
 
     void errorsReachTheBannerAndTheAppGoesOn()

@@ -9,6 +9,7 @@
 
 #include "util/Error.h"
 
+#include <QAction>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileDialog>
@@ -71,10 +72,11 @@ QString counted(int64_t n, const char* one, const char* many)
     return QCoreApplication::translate("LibraryTab", n == 1 ? one : many).arg(count(n));
 }
 
+// `text` may carry a mnemonic (&); the accessible name is the text without it.
 QPushButton* button(const QString& text, const QString& tip, QWidget* parent)
 {
     auto* b = new QPushButton(text, parent);
-    b->setAccessibleName(text);
+    b->setAccessibleName(QString(text).remove(QLatin1Char('&')));
     b->setToolTip(tip);
     return b;
 }
@@ -167,12 +169,12 @@ void LibraryTab::buildUi()
     m_watchLabel->setForegroundRole(QPalette::PlaceholderText);
     fl->addWidget(m_watchLabel);
     auto* row = new QHBoxLayout;
-    m_add = button(tr("Add folder"), tr("Add a folder of videos to the library (or drop one on the list)"), folders);
+    m_add = button(tr("&Add folder"), tr("Add a folder of videos to the library (or drop one on the list)"), folders);
     m_add->setIcon(style()->standardIcon(QStyle::SP_FileDialogNewFolder));
-    m_remove = button(tr("Remove"), tr("Forget the selected folder: its videos leave the index (the files stay on disk)"),
+    m_remove = button(tr("&Remove"), tr("Forget the selected folder: its videos leave the index (the files stay on disk)"),
                       folders);
-    m_problems = button(tr("Show problems"), tr("List the files that could not be indexed, with the reason"), folders);
-    m_scan = button(tr("Scan now"), tr("Look for new, changed and removed videos in every folder and index them"),
+    m_problems = button(tr("Show &problems"), tr("List the files that could not be indexed, with the reason"), folders);
+    m_scan = button(tr("Scan &now"), tr("Look for new, changed and removed videos in every folder and index them"),
                     folders);
     m_scan->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
     row->addWidget(m_add);
@@ -197,10 +199,10 @@ void LibraryTab::buildUi()
     m_health->setTextInteractionFlags(Qt::TextSelectableByMouse);
     hl->addWidget(m_health);
     auto* hb = new QHBoxLayout;
-    m_check = button(tr("Check index"),
+    m_check = button(tr("Chec&k index"),
                      tr("Load the index files and compare them with the catalog (takes a while on big libraries)"),
                      health);
-    m_rebuild = button(tr("Rebuild index"), tr("Rebuild the search indexes from the catalog's embeddings"), health);
+    m_rebuild = button(tr("Re&build index"), tr("Rebuild the search indexes from the catalog's embeddings"), health);
     hb->addWidget(m_check);
     hb->addWidget(m_rebuild);
     hb->addStretch(1);
@@ -218,6 +220,15 @@ void LibraryTab::buildUi()
     m_panel = new JobPanel(m_runner, this);
     layout->addWidget(m_panel);
 
+    // F5 scans, as "refresh" does elsewhere.
+    auto* scanKey = new QAction(this);
+    scanKey->setShortcut(QKeySequence::Refresh);
+    scanKey->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(scanKey, &QAction::triggered, this, [this] {
+        if (m_scan->isEnabled())
+            scanNow();
+    });
+    addAction(scanKey);
     connect(m_add, &QPushButton::clicked, this, &LibraryTab::chooseFolder);
     connect(m_remove, &QPushButton::clicked, this, &LibraryTab::removeSelected);
     connect(m_scan, &QPushButton::clicked, this, &LibraryTab::scanNow);
@@ -546,7 +557,7 @@ void LibraryTab::updateButtons()
     m_check->setEnabled(m_snapshot.status.exists);
     m_scan->setToolTip(m_snapshot.modelProblem
                            ? tr("Indexing needs the CLIP model; see the Model box")
-                           : tr("Look for new, changed and removed videos in every folder and index them"));
+                           : tr("Look for new, changed and removed videos in every folder and index them (F5)"));
 }
 
 } // namespace vop::ui
