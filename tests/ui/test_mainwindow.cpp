@@ -7,8 +7,10 @@
 #include "common/ErrorBanner.h"
 #include "common/Settings.h"
 #include "library/LibraryTab.h"
+#include "library/RootsModel.h"
 
 #include <QAction>
+#include <QDir>
 #include <QLabel>
 #include <QMenuBar>
 #include <QSignalSpy>
@@ -91,6 +93,16 @@ private Q_SLOTS:
         QVERIFY(refreshed.wait(60000));
         QVERIFY(w.libraryTab()->snapshot().modelProblem);
         QVERIFY(w.libraryTab()->isEnabled());
+
+        // Folders can be added without a model; the tab says indexing waits for one.
+        w.tabs()->setCurrentIndex(vop::ui::MainWindow::LibraryTabIndex);
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("videos"))));
+        QVERIFY(w.libraryTab()->addFolders({m_dir.filePath(QStringLiteral("videos"))}));
+        QVERIFY(!w.libraryTab()->jobRunner().isRunning());
+        QVERIFY(w.libraryTab()->banner()->isVisible());
+        QVERIFY(w.libraryTab()->banner()->text().contains(QStringLiteral("without a model")));
+        QVERIFY(refreshed.wait(60000));
+        QCOMPARE(w.libraryTab()->rootsModel()->rowCount(), 1);
 
         // The banner says so and leads to the settings; a checkpoint chosen there is applied to
         // the service and the message goes.

@@ -498,7 +498,7 @@ void LibraryTab::applySnapshot(const LibrarySnapshot& s)
     if (!s.status.exists) {
         lines << tr("No catalog yet: add a folder to start one.");
     } else {
-        lines << tr("%1 videos · %2 indexed · %3 pending · %4 failed · %5 offline")
+        lines << tr("%1 videos · %2 indexed · %3 pending · %4 with problems · %5 offline")
                      .arg(count(c.files), count(c.indexedFiles), count(c.pendingFiles),
                           count(c.failedFiles + c.skippedFiles), count(c.offlineFiles));
         lines << tr("%1 segments · %2 embeddings").arg(count(c.segments), count(c.embeddings));
