@@ -1,9 +1,9 @@
 // vopsearch-cli bench: commands that print speed figures (never part of the test suite).
 #include "Commands.h"
 
+#include "bench/EncodeBench.h"
+#include "bench/VariantBench.h"
 #include "model/ClipConfig.h"
-#include "model/EncodeBench.h"
-#include "prompts/ClipBench.h"
 
 #include <nlohmann/json.hpp>
 
@@ -59,13 +59,13 @@ int runBenchVariants(const Args& args, const ClipConfig& config)
         std::printf("%-8s %12s %10s %12s   (%d frames per clip, batches of %d clips)\n", "variant", "params", "clips/s",
                     "frames/s", frames, clips);
     for (auto v : variants) {
-        const auto r = runClipBench(config, v, args.get("device", "auto"), clips, frames, args.getDouble("seconds", 3.0));
+        const auto r = bench::runVariantBench(config, v, args.get("device", "auto"), clips, frames, args.getDouble("seconds", 3.0));
         if (args.has("json"))
-            all.push_back({{"variant", r.variant}, {"parameters", r.trainableParameters}, {"clips_per_s", r.clipsPerSecond},
-                           {"frames_per_s", r.framesPerSecond}, {"frames", r.frames}, {"clips_per_batch", r.clipsPerBatch}});
+            all.push_back({{"variant", r.variant}, {"parameters", r.trainableParameters}, {"clips_per_s", r.segmentsPerSecond},
+                           {"frames_per_s", r.framesPerSecond}, {"frames", r.frames}, {"clips_per_batch", r.segmentsPerBatch}});
         else
             std::printf("%-8s %12lld %10.2f %12.1f\n", r.variant.c_str(), (long long)r.trainableParameters,
-                        r.clipsPerSecond, r.framesPerSecond);
+                        r.segmentsPerSecond, r.framesPerSecond);
     }
     if (args.has("json"))
         printJson(all.dump(2));
@@ -80,7 +80,7 @@ int runBenchEncode(const Args& args)
     const int batch = args.getInt("batch", 32);
     if (batch < 1)
         throw UsageError("--batch must be at least 1");
-    const auto r = runEncodeBench(config, args.get("device", "auto"), batch, args.getDouble("seconds", 3.0));
+    const auto r = bench::runEncodeBench(config, args.get("device", "auto"), batch, args.getDouble("seconds", 3.0));
     if (args.has("json")) {
         nlohmann::json j = {{"device", r.device},           {"blas_core", r.blasCore},
                             {"threads", r.threads},         {"batch", r.batch},

@@ -4,11 +4,11 @@
 #include "PromptArgs.h"
 #include "Interrupt.h"
 
+#include "bench/TrainBench.h"
 #include "model/ClipEncoder.h"
 #include "train/Dataset.h"
 #include "train/Evaluate.h"
 #include "train/FrameCache.h"
-#include "train/TrainBench.h"
 #include "train/Trainer.h"
 #include "util/Error.h"
 #include "util/Paths.h"
@@ -396,7 +396,7 @@ int runBenchTrain(const std::vector<std::string>& argv)
     po.variant = parseVariant(a.get("variant"));
     po.frames = a.getInt("frames", 12);
     po.splitDepth = a.getInt("split-depth", -1);
-    const auto r = runTrainBench(ClipConfig::vitB32(), po, a.getInt("batch", 32), a.getInt("steps", 3),
+    const auto r = bench::runTrainBench(ClipConfig::vitB32(), po, a.getInt("batch", 32), a.getInt("steps", 3),
                                  a.get("device", "auto"), a.getInt("threads", 0));
     if (a.has("json")) {
         nlohmann::ordered_json j = {{"variant", variantName(po.variant)}, {"device", r.device}, {"threads", r.threads}, {"batch", r.batch},

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace vop {
+namespace vop::bench {
 
 // Floating-point operations (2 per multiply-add) of one image through the vision tower, and of
 // one text of `tokens` tokens through the text tower.
@@ -32,4 +32,4 @@ struct EncodeBenchResult {
 EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& device, int batch,
                                  double secondsPerMeasure = 3.0);
 
-} // namespace vop
+} // namespace vop::bench

@@ -1,4 +1,4 @@
-#include "model/EncodeBench.h"
+#include "bench/EncodeBench.h"
 
 #include "model/ClipModel.h"
 #include "model/Device.h"
@@ -11,7 +11,7 @@
 #include <chrono>
 #include <thread>
 
-namespace vop {
+namespace vop::bench {
 
 namespace {
 
@@ -113,4 +113,4 @@ EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& de
     return r;
 }
 
-} // namespace vop
+} // namespace vop::bench
