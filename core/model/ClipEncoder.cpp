@@ -73,7 +73,7 @@ ClipEncoder::ClipEncoder(const Options& o)
 }
 
 ClipEncoder ClipEncoder::synthetic(const ClipConfig& config, const std::string& device, const std::string& vocab,
-                                   uint64_t seed)
+                                   uint64_t seed, bool halfOnCuda)
 {
     ClipEncoder e;
     e.d->model = randomClipModel(config, seed);
@@ -81,7 +81,7 @@ ClipEncoder ClipEncoder::synthetic(const ClipConfig& config, const std::string& 
     e.d->format = "synthetic";
     if (!vocab.empty())
         e.d->tokenizer = std::make_unique<ClipTokenizer>(vocab);
-    e.d->place(device, true, 0);
+    e.d->place(device, halfOnCuda, 0);
     return e;
 }
 
