@@ -13,7 +13,8 @@ torch::Device resolveDevice(const std::string& name);
 // OpenBLAS at `threads` (0 = every core). Two pools of spinning threads on the same cores made
 // small ops wait for milliseconds; with this split the products still use every core. Measured on
 // the 2-core project machine (docs/BENCHMARKS.md): 28.0 vs 26.8 images/s, a 77-token query 39 vs
-// 228 ms.
+// 228 ms. With another BLAS (MKL in PyTorch's LibTorch, whose threads follow torch's pool) torch's
+// pool gets every core instead.
 void configureCpuThreads(int threads = 0);
 
 // "cpu" or "cuda:0 (NVIDIA H100 ...)" style description for logs and benchmarks.
