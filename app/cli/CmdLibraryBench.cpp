@@ -3,11 +3,11 @@
 #include "LibraryCommon.h"
 #include "prompts/VopEncoder.h"
 
+#include "bench/SearchBench.h"
 #include "library/Indexer.h"
 #include "model/ClipEncoder.h"
 #include "search/Searcher.h"
 #include "store/IndexSync.h"
-#include "store/SearchBench.h"
 #include "util/Error.h"
 #include "util/Paths.h"
 
@@ -44,7 +44,7 @@ const char* kBenchSearchUsage =
     "                                  [--threads T] [--dir PATH] [--json]\n"
     "       vopsearch-cli bench-search --full [--vectors N] [--queries Q] [--vocab FILE] [--device D] [--json]\n"
     "ANN: HNSW query p50/p95 and recall@10 against exact search on N synthetic library-shaped vectors, build\n"
-    "time, index memory and file size (core/store/SearchBench). --full: a catalog of N synthetic embeddings and\n"
+    "time, index memory and file size (bench/SearchBench). --full: a catalog of N synthetic embeddings and\n"
     "its index, then full searches: text encoding (synthetic ViT-B/32 text tower) + ANN + catalog, p50/p95.";
 
 std::string shellQuote(const std::string& s)
@@ -356,7 +356,7 @@ int runBenchSearch(const std::vector<std::string>& argv)
               {"json", "full", "keep"});
     if (args.has("full"))
         return runFullSearch(args);
-    store::SearchBenchOptions o;
+    bench::SearchBenchOptions o;
     const int vectors = args.getInt("vectors", 100000);
     if (vectors < 1)
         throw UsageError("--vectors must be at least 1");
@@ -381,10 +381,10 @@ int runBenchSearch(const std::vector<std::string>& argv)
     }
     if (!args.has("json"))
         o.progress = [](const std::string& s) { std::fprintf(stderr, "\r%-60s", s.c_str()); };
-    const auto r = store::runSearchBench(o);
+    const auto r = bench::runSearchBench(o);
     if (!args.has("json"))
         std::fprintf(stderr, "\n");
-    std::cout << (args.has("json") ? store::formatSearchBenchJson(r) : store::formatSearchBenchText(r)) << std::endl;
+    std::cout << (args.has("json") ? bench::formatSearchBenchJson(r) : bench::formatSearchBenchText(r)) << std::endl;
     return 0;
 }
 

@@ -3,7 +3,7 @@
 
 #include "model/ClipConfig.h"
 #include "prompts/Variant.h"
-#include "train/TrainBench.h"
+#include "bench/TrainBench.h"
 
 #include <nlohmann/json.hpp>
 
@@ -30,7 +30,7 @@ int runBenchTrain(const std::vector<std::string>& argv)
     po.variant = parseVariant(a.get("variant"));
     po.frames = a.getInt("frames", 12);
     po.splitDepth = a.getInt("split-depth", -1);
-    const auto r = runTrainBench(ClipConfig::vitB32(), po, a.getInt("batch", 32), a.getInt("steps", 3),
+    const auto r = bench::runTrainBench(ClipConfig::vitB32(), po, a.getInt("batch", 32), a.getInt("steps", 3),
                                  a.get("device", "auto"), a.getInt("threads", 0));
     if (a.has("json")) {
         nlohmann::ordered_json j = {{"variant", variantName(po.variant)}, {"device", r.device}, {"threads", r.threads}, {"batch", r.batch},

@@ -45,8 +45,10 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     auto q = qkv[0], k = qkv[1], v = qkv[2];                              // [B, H, N, hd]
     torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-    out = at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask.to(q.dtype()))
-                                                                   : c10::nullopt);  // [B, H, N, hd]
+    // The mask is passed as a Tensor, which converts to the optional of every 2.x release (its own
+    // c10::optional before 2.4, std::optional after; the c10 alias is being removed).
+    out = mask.defined() ? at::scaled_dot_product_attention(q, k, v, mask.to(q.dtype()))   // [B, H, N, hd]
+                         : at::scaled_dot_product_attention(q, k, v);
 #else
     auto scores = torch::matmul(q * (1.0 / std::sqrt(double(hd))), k.transpose(-2, -1)); // [B, H, N, N]
     if (mask.defined())

@@ -39,6 +39,12 @@ void configureCpuThreads(int threads)
     static std::once_flag once;
     std::call_once(once, [threads] {
         const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+        if (blasCoreName().empty()) {
+            // Not OpenBLAS (PyTorch's own LibTorch links MKL, whose threads follow torch's pool): one
+            // pool, every core. A pool of one would run every product on one core.
+            at::set_num_threads(n);
+            return;
+        }
         at::set_num_threads(1);
         setBlasThreads(n);
     });

@@ -15,9 +15,9 @@ torch::Device resolveDevice(const std::string& name);
 // OpenBLAS at `threads` (0 = every core). Two pools of spinning threads on the same cores made
 // small ops wait for milliseconds; with this split the products still use every core. Measured on
 // the 2-core project machine (docs/BENCHMARKS.md): 28.0 vs 26.8 images/s, a 77-token query 39 vs
-// 228 ms.
-// Done once per process, at the first call (the apps call it at start; encoders on the CPU call
-// it when they are made, so the first encoder's `threads` wins); later calls change nothing.
+// 228 ms. With another BLAS (MKL in PyTorch's LibTorch, whose threads follow torch's pool) torch's
+// pool gets every core instead. Done once per process, at the first call (the apps call it at
+// start; encoders on the CPU call it when they are made, so the first encoder's `threads` wins).
 void configureCpuThreads(int threads = 0);
 
 // Seeds torch's default generator for the lifetime of this object and restores its state after,

@@ -11,12 +11,8 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -40,15 +36,7 @@ double relErr(const nlohmann::json& a, const nlohmann::json& b)
     return maxDiff / maxRef;
 }
 
-std::string tempDir()
-{
-    static std::string d = [] {
-        auto p = fs::temp_directory_path() / ("vop-cli-" + std::to_string(::getpid()));
-        fs::create_directories(p);
-        return p.string();
-    }();
-    return d;
-}
+const std::string& tempDir() { return vop::test::runTempDir(); }
 
 } // namespace
 
