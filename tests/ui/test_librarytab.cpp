@@ -256,6 +256,22 @@ private Q_SLOTS:
         QCOMPARE(m_tab->rootsModel()->pathAt(0).toStdString(), std::filesystem::canonical(m_videos).string());
     }
 
+    // Closing the window mid-job: the tab cancels its job and waits for it, nothing hangs and
+    // the service is free for the next indexer.
+    void destroyingTheTabMidJobEndsTheJob()
+    {
+        auto tab = std::make_unique<LibraryTab>(*m_service);
+        QSignalSpy started(&tab->jobRunner(), &JobRunner::started);
+        tab->startIndex();
+        QCOMPARE(started.count(), 1);
+        QTRY_VERIFY_WITH_TIMEOUT(!tab->jobRunner().lastProgress().phase.isEmpty(), 120000);
+        tab.reset();
+        QVERIFY(!m_service->isIndexing());
+        QSignalSpy finished(&m_tab->jobRunner(), &JobRunner::finished);
+        m_tab->startIndex();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+    }
+
     void cleanupTestCase()
     {
         m_tab.reset();
