@@ -228,6 +228,43 @@ VOP_TEST(rebuildReportsProgressAndCancels)
     VOP_CHECK_EQ(svc.search(textQuery("colour bars")).moments.size(), size_t(5));
 }
 
+VOP_TEST(aMissingIndexIsBuiltOnFirstUseAsAJobThatCancels)
+{
+    const std::string db = tempRoot() + "/firstuse.sqlite3";
+    {
+        LibraryService svc(tinyOptions(db));
+        JobControl index;
+        svc.index({videoFolder("firstuse-lib", 5)}, index);
+    }
+    fs::remove_all(library::indexDirFor(db) + "/"); // keep the folder's locks: only the index files go
+    fs::create_directories(library::indexDirFor(db));
+    {
+        LibraryService svc(tinyOptions(db));
+        JobControl job;
+        job.onProgress([&](const service::JobProgress& p) {
+            if (p.phase == service::phase::BuildingIndex)
+                job.cancel();
+        });
+        auto out = service::runJob<size_t>(job, [&](JobControl& c) { return svc.prepareIndex(c); });
+        VOP_CHECK(out.state == JobState::Cancelled);
+    }
+    LibraryService svc(tinyOptions(db));
+    JobControl job;
+    std::vector<std::string> phases;
+    int64_t built = 0;
+    job.onProgress([&](const service::JobProgress& p) {
+        if (phases.empty() || phases.back() != p.phase)
+            phases.push_back(p.phase);
+        if (p.phase == service::phase::BuildingIndex)
+            built = p.done;
+    });
+    const auto r = svc.search(textQuery("colour bars"), &job);
+    VOP_CHECK_EQ(r.moments.size(), size_t(5));
+    VOP_CHECK_EQ(built, int64_t(5));
+    VOP_CHECK(std::find(phases.begin(), phases.end(), std::string(service::phase::LoadingModel)) != phases.end());
+    VOP_CHECK(std::find(phases.begin(), phases.end(), std::string(service::phase::BuildingIndex)) != phases.end());
+}
+
 VOP_TEST(oneIndexerManySearchersAcrossProcesses)
 {
     const std::string db = tempRoot() + "/procs.sqlite3";
