@@ -319,6 +319,33 @@ VOP_TEST(oneIndexerManySearchersAcrossProcesses)
     VOP_CHECK_EQ(svc.status().counts.indexedFiles, int64_t(5));
 }
 
+VOP_TEST(modelLoadingReportsProgressAndCancelsForEveryFormat)
+{
+    for (const std::string file : {"model.safetensors", "model.ts.pt"}) {
+        auto o = tinyOptions(tempRoot() + "/load.sqlite3");
+        o.model.checkpoint = shared("fixtures/clip-tiny/" + file);
+        LibraryService svc(o);
+        JobControl job;
+        int reports = 0;
+        job.onProgress([&](const service::JobProgress& p) {
+            if (p.phase == service::phase::LoadingModel && p.done > 0) {
+                ++reports;
+                job.cancel();
+            }
+        });
+        auto out = service::runJob<bool>(job, [&](JobControl& c) {
+            svc.loadModel(&c);
+            return true;
+        });
+        VOP_CHECK(out.state == JobState::Cancelled);
+        VOP_CHECK(reports >= 1);
+        VOP_CHECK(!svc.isModelLoaded());
+        JobControl again;
+        svc.loadModel(&again);
+        VOP_CHECK(svc.isModelLoaded());
+    }
+}
+
 VOP_TEST(statusRootsAndReadableErrors)
 {
     const std::string db = tempRoot() + "/status.sqlite3";
