@@ -144,7 +144,14 @@ IndexReport Indexer::Impl::run(Indexer& self, const std::vector<std::string>& ro
 
     {
         FileLock lock(indexLockPath(indexDir), FileLock::Mode::Exclusive);
-        auto ensured = store::ensureIndex(catalog, key, indexDir);
+        store::EnsureResult ensured;
+        try {
+            ensured = store::ensureIndex(catalog, key, indexDir, {}, d->options.indexBuildProgress);
+        } catch (const Cancelled&) {
+            report.cancelled = true;
+            report.timings.wall = since(t0);
+            return report;
+        }
         if (ensured.rebuilt)
             VOP_LOG_INFO(kArea, "index {} rebuilt: {}", key.toString(), ensured.reason);
         std::lock_guard<std::mutex> g(d->indexMu);

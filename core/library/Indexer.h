@@ -47,6 +47,9 @@ struct IndexerOptions {
     std::mutex* encoderLock = nullptr;
     // While this flag is set the run pauses as if pause() had been called (a job's pause).
     const std::atomic<bool>* pauseFlag = nullptr;
+    // Progress of loading / building the space's index before the pipeline starts (a rebuild of
+    // a million vectors takes minutes); returning false cancels the run.
+    std::function<bool(size_t done, size_t total)> indexBuildProgress;
 };
 
 struct IndexProgress {

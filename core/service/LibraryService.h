@@ -196,7 +196,13 @@ public:
     // Search ----------------------------------------------------------------------------------
     // Blocking (see above). InputError: empty query, no model, nothing indexed in the active
     // space yet (the message says what to do).
-    SearchResponse search(const SearchRequest& request);
+    // `job` (optional) reports and can cancel the first-use work: the model load (LoadingModel)
+    // and loading or building the space's index (LoadingIndex, BuildingIndex).
+    SearchResponse search(const SearchRequest& request, JobControl* job = nullptr);
+    // Loads (or builds, when missing or damaged) the active space's index ahead of the first
+    // search, as a job: phases LoadingIndex, BuildingIndex (vectors done/total), cancellable.
+    // Returns its vector count (0 when the active space has nothing indexed yet). Blocking.
+    size_t prepareIndex(JobControl& job);
     // Vectors in the active space's live index while indexing (0 when none).
     size_t liveIndexSize() const;
     std::string thumbnail(int64_t segmentId);  // JPEG bytes, "" when none

@@ -228,6 +228,43 @@ VOP_TEST(rebuildReportsProgressAndCancels)
     VOP_CHECK_EQ(svc.search(textQuery("colour bars")).moments.size(), size_t(5));
 }
 
+VOP_TEST(aMissingIndexIsBuiltOnFirstUseAsAJobThatCancels)
+{
+    const std::string db = tempRoot() + "/firstuse.sqlite3";
+    {
+        LibraryService svc(tinyOptions(db));
+        JobControl index;
+        svc.index({videoFolder("firstuse-lib", 5)}, index);
+    }
+    fs::remove_all(library::indexDirFor(db) + "/"); // keep the folder's locks: only the index files go
+    fs::create_directories(library::indexDirFor(db));
+    {
+        LibraryService svc(tinyOptions(db));
+        JobControl job;
+        job.onProgress([&](const service::JobProgress& p) {
+            if (p.phase == service::phase::BuildingIndex)
+                job.cancel();
+        });
+        auto out = service::runJob<size_t>(job, [&](JobControl& c) { return svc.prepareIndex(c); });
+        VOP_CHECK(out.state == JobState::Cancelled);
+    }
+    LibraryService svc(tinyOptions(db));
+    JobControl job;
+    std::vector<std::string> phases;
+    int64_t built = 0;
+    job.onProgress([&](const service::JobProgress& p) {
+        if (phases.empty() || phases.back() != p.phase)
+            phases.push_back(p.phase);
+        if (p.phase == service::phase::BuildingIndex)
+            built = p.done;
+    });
+    const auto r = svc.search(textQuery("colour bars"), &job);
+    VOP_CHECK_EQ(r.moments.size(), size_t(5));
+    VOP_CHECK_EQ(built, int64_t(5));
+    VOP_CHECK(std::find(phases.begin(), phases.end(), std::string(service::phase::LoadingModel)) != phases.end());
+    VOP_CHECK(std::find(phases.begin(), phases.end(), std::string(service::phase::BuildingIndex)) != phases.end());
+}
+
 VOP_TEST(oneIndexerManySearchersAcrossProcesses)
 {
     const std::string db = tempRoot() + "/procs.sqlite3";
@@ -280,6 +317,33 @@ VOP_TEST(oneIndexerManySearchersAcrossProcesses)
     worker.join();
     VOP_CHECK(job.state() == JobState::Finished);
     VOP_CHECK_EQ(svc.status().counts.indexedFiles, int64_t(5));
+}
+
+VOP_TEST(modelLoadingReportsProgressAndCancelsForEveryFormat)
+{
+    for (const std::string file : {"model.safetensors", "model.ts.pt"}) {
+        auto o = tinyOptions(tempRoot() + "/load.sqlite3");
+        o.model.checkpoint = shared("fixtures/clip-tiny/" + file);
+        LibraryService svc(o);
+        JobControl job;
+        int reports = 0;
+        job.onProgress([&](const service::JobProgress& p) {
+            if (p.phase == service::phase::LoadingModel && p.done > 0) {
+                ++reports;
+                job.cancel();
+            }
+        });
+        auto out = service::runJob<bool>(job, [&](JobControl& c) {
+            svc.loadModel(&c);
+            return true;
+        });
+        VOP_CHECK(out.state == JobState::Cancelled);
+        VOP_CHECK(reports >= 1);
+        VOP_CHECK(!svc.isModelLoaded());
+        JobControl again;
+        svc.loadModel(&again);
+        VOP_CHECK(svc.isModelLoaded());
+    }
 }
 
 VOP_TEST(statusRootsAndReadableErrors)
