@@ -1,0 +1,172 @@
+#include "search/ResultsViews.h"
+
+#include "search/ResultDelegate.h"
+#include "search/ResultsModel.h"
+#include "search/ResultsProxy.h"
+
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListView>
+#include <QTableView>
+
+namespace vop::ui {
+
+ResultsViews::ResultsViews(ResultsProxy* proxy, ResultDelegate* delegate, QWidget* parent)
+    : QStackedWidget(parent), m_proxy(proxy)
+{
+    m_hint = new QLabel(this);
+    m_hint->setAlignment(Qt::AlignCenter);
+    m_hint->setWordWrap(true);
+    m_hint->setMargin(24);
+    m_hint->setTextFormat(Qt::PlainText);
+    m_hint->setAccessibleName(QStringLiteral("Search hint"));
+    QFont hf = m_hint->font();
+    hf.setPointSizeF(hf.pointSizeF() * 1.1);
+    m_hint->setFont(hf);
+    m_hint->setForegroundRole(QPalette::PlaceholderText);
+
+    m_grid = new QListView(this);
+    m_grid->setAccessibleName(QStringLiteral("Results"));
+    m_grid->setViewMode(QListView::IconMode);
+    m_grid->setMovement(QListView::Static);
+    m_grid->setResizeMode(QListView::Adjust);
+    m_grid->setUniformItemSizes(true);
+    m_grid->setSpacing(6);
+    m_grid->setItemDelegate(delegate);
+    m_grid->setModel(proxy);
+    m_grid->setModelColumn(ResultsModel::NameColumn);
+
+    m_table = new QTableView(this);
+    m_table->setAccessibleName(QStringLiteral("Results list"));
+    m_table->setModel(proxy);
+    m_table->setSelectionModel(m_grid->selectionModel()); // one selection, two views
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSortingEnabled(true);
+    m_table->setAlternatingRowColors(true);
+    m_table->setIconSize(QSize(64, 36));
+    m_table->setWordWrap(false);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(40);
+    m_table->horizontalHeader()->setSectionResizeMode(ResultsModel::NameColumn, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(ResultsModel::FolderColumn, QHeaderView::Stretch);
+    m_table->setColumnWidth(ResultsModel::RangeColumn, 130);
+    connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, &ResultsViews::headerSortChanged);
+
+    for (QAbstractItemView* v : {static_cast<QAbstractItemView*>(m_grid), static_cast<QAbstractItemView*>(m_table)}) {
+        v->setSelectionMode(QAbstractItemView::ExtendedSelection);
+        v->setDragEnabled(true);
+        v->setDragDropMode(QAbstractItemView::DragOnly);
+        v->setDefaultDropAction(Qt::CopyAction);
+        v->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        v->setContextMenuPolicy(Qt::CustomContextMenu);
+        v->installEventFilter(this);
+        connect(v, &QWidget::customContextMenuRequested, this,
+                [this, v](const QPoint& pos) { Q_EMIT contextMenuRequested(v, pos); });
+        connect(v, &QAbstractItemView::doubleClicked, this, &ResultsViews::playRequested);
+    }
+    connect(selectionModel(), &QItemSelectionModel::selectionChanged, this, &ResultsViews::currentChanged);
+    connect(selectionModel(), &QItemSelectionModel::currentChanged, this, &ResultsViews::currentChanged);
+
+    addWidget(m_hint);
+    addWidget(m_grid);
+    addWidget(m_table);
+}
+
+QAbstractItemView* ResultsViews::currentView() const
+{
+    return m_gridMode ? static_cast<QAbstractItemView*>(m_grid) : m_table;
+}
+
+QItemSelectionModel* ResultsViews::selectionModel() const
+{
+    return m_grid->selectionModel();
+}
+
+void ResultsViews::setGridMode(bool grid)
+{
+    const bool focused = currentView()->hasFocus();
+    m_gridMode = grid;
+    if (!isShowingHint())
+        showResults();
+    if (focused)
+        currentView()->setFocus();
+}
+
+void ResultsViews::showHint(const QString& text)
+{
+    m_hint->setText(text);
+    setCurrentWidget(m_hint);
+}
+
+void ResultsViews::showResults()
+{
+    setCurrentWidget(currentView());
+}
+
+bool ResultsViews::isShowingHint() const
+{
+    return currentWidget() == m_hint;
+}
+
+QString ResultsViews::hintText() const
+{
+    return m_hint->text();
+}
+
+QModelIndex ResultsViews::currentSourceIndex() const
+{
+    QModelIndex i = currentView()->currentIndex();
+    if (!i.isValid()) {
+        const auto rows = selectionModel()->selectedRows();
+        if (rows.isEmpty())
+            return {};
+        i = rows.first();
+    }
+    return m_proxy->mapToSource(i.siblingAtColumn(ResultsModel::NameColumn));
+}
+
+int ResultsViews::selectedCount() const
+{
+    return int(selectionModel()->selectedRows(ResultsModel::NameColumn).size());
+}
+
+std::vector<int> ResultsViews::shownSourceRows(bool selectedOnly) const
+{
+    std::vector<int> rows;
+    for (int r = 0; r < m_proxy->rowCount(); ++r) {
+        if (selectedOnly && !selectionModel()->isRowSelected(r, {}))
+            continue;
+        rows.push_back(m_proxy->mapToSource(m_proxy->index(r, ResultsModel::NameColumn)).row());
+    }
+    return rows;
+}
+
+void ResultsViews::selectFirst()
+{
+    QAbstractItemView* v = currentView();
+    v->scrollToTop();
+    if (m_proxy->rowCount() > 0)
+        selectionModel()->setCurrentIndex(m_proxy->index(0, 0),
+                                          QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+bool ResultsViews::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() == QEvent::KeyPress && (watched == m_grid || watched == m_table)) {
+        auto* key = static_cast<QKeyEvent*>(event);
+        if (key->modifiers() & ~Qt::KeypadModifier)
+            return false;
+        if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) {
+            Q_EMIT playRequested();
+            return true;
+        }
+        if (key->key() == Qt::Key_Space) {
+            Q_EMIT previewRequested();
+            return true;
+        }
+    }
+    return QStackedWidget::eventFilter(watched, event);
+}
+
+} // namespace vop::ui
