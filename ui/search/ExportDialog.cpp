@@ -58,7 +58,8 @@ std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& sugg
     relative->setToolTip(QObject::tr("Write the videos' paths relative to the playlist's folder, so the "
                                      "playlist and the videos can move together"));
     relative->setChecked(previous.relativePaths);
-    auto* selected = new QCheckBox(QObject::tr("Only the %n selected moment(s)", nullptr, selectionCount), &dialog);
+    auto* selected = new QCheckBox(selectionCount == 1 ? QObject::tr("Only the selected moment")
+                                                             : QObject::tr("Only the %1 selected moments").arg(selectionCount), &dialog);
     selected->setToolTip(QObject::tr("Export the selected results instead of all the results shown"));
     selected->setChecked(selectionCount > 1);
     selected->setVisible(selectionCount > 0);

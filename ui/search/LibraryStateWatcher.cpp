@@ -1,5 +1,7 @@
 #include "search/LibraryStateWatcher.h"
 
+#include "search/ResultsModel.h"
+
 #include <QFutureWatcher>
 #include <QTimer>
 #include <QtConcurrent>
@@ -26,8 +28,8 @@ QString LibraryState::hint() const
         return QObject::tr("No videos indexed yet — press Scan now in the Library tab.");
     return QObject::tr("Describe a moment you remember and press Enter — for example: kids building a sandcastle "
                        "at dusk.\n\n\"Quoted phrases\" stay together; -word leaves out moments that look like it.\n"
-                       "%n video(s) indexed.",
-                       nullptr, int(counts.indexedFiles));
+                       "%1 indexed.")
+        .arg(ResultsModel::count(counts.indexedFiles, QObject::tr("video"), QObject::tr("videos")));
 }
 
 LibraryStateWatcher::LibraryStateWatcher(service::LibraryService& service, QThreadPool& pool, QObject* parent)

@@ -54,6 +54,10 @@ PreviewPane::PreviewPane(QWidget* parent) : QWidget(parent)
     m_video->setMinimumSize(240, 135);
     m_video->setAccessibleName(QStringLiteral("Video"));
     m_player->setVideoOutput(m_video);
+    m_screen->setAutoFillBackground(true);
+    QPalette dark = m_screen->palette();
+    dark.setColor(QPalette::Window, QColor(24, 24, 24));
+    m_screen->setPalette(dark);
     m_screen->addWidget(m_placeholder);
     m_screen->addWidget(m_video);
 
@@ -78,7 +82,7 @@ PreviewPane::PreviewPane(QWidget* parent) : QWidget(parent)
                                 QStyle::SP_DirOpenIcon);
     m_copyButton = toolButton(this, tr("Copy path"), tr("Copy the file's path to the clipboard"),
                               QStyle::SP_FileLinkIcon);
-    for (auto* b : {m_openButton, m_folderButton, m_copyButton})
+    for (auto* b : {m_loopButton, m_openButton, m_folderButton, m_copyButton})
         b->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
 
     auto* transport = new QHBoxLayout;
@@ -126,18 +130,21 @@ QUrl PreviewPane::source() const
     return m_player->source();
 }
 
-void PreviewPane::showMoment(const QString& path, double start, double end, bool play)
+void PreviewPane::showMoment(const QString& path, double start, double end, bool play, double fileDuration)
 {
     const bool same = path == m_path && m_player->source().isValid();
     m_path = path;
     m_start = std::max(0.0, start);
     m_end = std::max(m_start, end);
     m_playRequested = play;
-    m_title->setText(QFileInfo(path).fileName());
+    m_knownDuration = qint64(std::max(0.0, fileDuration) * 1000);
+    m_title->setText(QFileInfo(path).fileName() + QStringLiteral("   ") + ResultsModel::formatTime(m_start) +
+                     QChar(0x2013) + ResultsModel::formatTime(m_end));
     m_title->setToolTip(path);
     m_screen->setCurrentWidget(m_video);
     m_slider->setEnabled(true);
     m_slider->setMoment(qint64(m_start * 1000), qint64(m_end * 1000));
+    onDuration(m_player->duration());
     if (!same) {
         m_pendingSeek = true;
         m_player->setSource(QUrl::fromLocalFile(path));
@@ -156,6 +163,7 @@ void PreviewPane::clear()
     m_player->setSource(QUrl());
     m_path.clear();
     m_start = m_end = 0;
+    m_knownDuration = 0;
     m_requested = 0;
     m_playRequested = false;
     m_title->setText(tr("Preview"));
@@ -220,7 +228,7 @@ void PreviewPane::onPosition(qint64 ms)
     if (!m_slider->isSliderDown())
         m_slider->setValue(int(ms));
     m_time->setText(ResultsModel::formatTime(ms / 1000.0) + QStringLiteral(" / ") +
-                    ResultsModel::formatTime(m_player->duration() / 1000.0));
+                    ResultsModel::formatTime(std::max(m_player->duration(), m_knownDuration) / 1000.0));
     const qint64 endMs = qint64(m_end * 1000);
     if (m_player->playbackState() == QMediaPlayer::PlayingState && endMs > 0 && ms >= endMs &&
         m_requested < endMs && !m_slider->isSliderDown()) {
@@ -233,7 +241,8 @@ void PreviewPane::onPosition(qint64 ms)
 
 void PreviewPane::onDuration(qint64 ms)
 {
-    m_slider->setRange(0, int(std::max<qint64>(ms, 0)));
+    // Some backends report no duration for a while (or never): the catalog's stands in.
+    m_slider->setRange(0, int(std::max<qint64>(std::max(ms, m_knownDuration), 0)));
     m_slider->setMoment(qint64(m_start * 1000), qint64(m_end * 1000));
 }
 

@@ -24,7 +24,8 @@ public:
     ~PreviewPane() override;
 
     // Loads `path` at `start` (seconds); plays the moment when `play`, else waits paused there.
-    void showMoment(const QString& path, double start, double end, bool play);
+    // `fileDuration` (seconds, 0 = unknown) scales the scrub bar until the player knows better.
+    void showMoment(const QString& path, double start, double end, bool play, double fileDuration = 0);
     void clear();
 
     QUrl source() const;
@@ -77,6 +78,7 @@ private:
 
     QString m_path;
     double m_start = 0, m_end = 0;
+    qint64 m_knownDuration = 0; // ms, from the catalog
     qint64 m_requested = 0;
     bool m_loop = false;
     bool m_playRequested = false;

@@ -46,6 +46,7 @@ void ResultDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, cons
     opt.text.clear();
     opt.icon = QIcon();
     opt.features &= ~QStyleOptionViewItem::HasDecoration;
+    opt.showDecorationSelected = true; // the whole cell shows the selection, not an empty text rect
     style->drawPrimitive(QStyle::PE_PanelItemViewItem, &opt, p, w);
 
     p->save();

@@ -83,6 +83,11 @@ QString ResultsModel::formatDuration(double seconds)
     return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
 }
 
+QString ResultsModel::count(qint64 n, const QString& one, const QString& many)
+{
+    return QStringLiteral("%1 %2").arg(QLocale().toString(n), n == 1 ? one : many);
+}
+
 QImage ResultsModel::thumbnail(int row) const
 {
     const auto& m = m_moments[size_t(row)];
@@ -129,7 +134,7 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         case ScoreColumn: return QString::number(m.score, 'f', 3);
         case DateColumn: {
             const QDateTime& d = m_modified[size_t(row)];
-            return d.isValid() ? QLocale().toString(d, QLocale::ShortFormat) : QString();
+            return d.isValid() ? QLocale().toString(d.date(), QLocale::ShortFormat) + d.toString(QStringLiteral(" hh:mm")) : QString();
         }
         case DurationColumn: return formatDuration(m.fileDuration);
         case FolderColumn: return QFileInfo(path).absolutePath();

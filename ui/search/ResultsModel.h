@@ -62,6 +62,8 @@ public:
     // "1:05.2" (minutes:seconds.tenths), "1:02:03" for durations of an hour and more.
     static QString formatTime(double seconds);
     static QString formatDuration(double seconds);
+    // "1 moment", "6 moments" (English plurals without a translation file).
+    static QString count(qint64 n, const QString& one, const QString& many);
 
 private:
     void onThumbnailReady(qint64 segmentId);

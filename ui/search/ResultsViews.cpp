@@ -48,9 +48,12 @@ ResultsViews::ResultsViews(ResultsProxy* proxy, ResultDelegate* delegate, QWidge
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(40);
-    m_table->horizontalHeader()->setSectionResizeMode(ResultsModel::NameColumn, QHeaderView::Stretch);
-    m_table->horizontalHeader()->setSectionResizeMode(ResultsModel::FolderColumn, QHeaderView::Stretch);
-    m_table->setColumnWidth(ResultsModel::RangeColumn, 130);
+    m_table->setTextElideMode(Qt::ElideMiddle); // keeps extensions and the folder's last parts
+    QHeaderView* header = m_table->horizontalHeader();
+    header->setSectionResizeMode(QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(ResultsModel::NameColumn, QHeaderView::Stretch);
+    header->setSectionResizeMode(ResultsModel::FolderColumn, QHeaderView::Interactive);
+    m_table->setColumnWidth(ResultsModel::FolderColumn, 220);
     connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, &ResultsViews::headerSortChanged);
 
     for (QAbstractItemView* v : {static_cast<QAbstractItemView*>(m_grid), static_cast<QAbstractItemView*>(m_table)}) {

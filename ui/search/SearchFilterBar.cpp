@@ -68,8 +68,8 @@ SearchFilterBar::SearchFilterBar(QWidget* parent) : QWidget(parent)
 
     m_minScore = new QDoubleSpinBox(this);
     m_minScore->setRange(-1.0, 1.0);
-    m_minScore->setDecimals(2);
-    m_minScore->setSingleStep(0.01);
+    m_minScore->setDecimals(3);
+    m_minScore->setSingleStep(0.005);
     m_minScore->setSpecialValueText(tr("any"));
     m_minScore->setValue(-1.0);
     m_minScore->setAccessibleName(QStringLiteral("Minimum score"));

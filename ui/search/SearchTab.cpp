@@ -55,6 +55,11 @@ const SortChoice kSortChoices[] = {
     {QT_TRANSLATE_NOOP("SearchTab", "Shortest video first"), ResultsProxy::SortKey::Duration, Qt::AscendingOrder},
 };
 
+QString momentCount(qint64 n)
+{
+    return ResultsModel::count(n, SearchTab::tr("moment"), SearchTab::tr("moments"));
+}
+
 QString fileName(const std::string& path)
 {
     return QFileInfo(QString::fromStdString(path)).fileName();
@@ -110,7 +115,8 @@ void SearchTab::buildUi()
     m_query->setToolTip(tr("Words describe what you remember; \"quoted phrases\" stay together; "
                            "-word leaves out moments that look like it. Enter searches, Esc clears."));
     m_query->setClearButtonEnabled(true);
-    m_query->addAction(style()->standardIcon(QStyle::SP_FileDialogContentsView), QLineEdit::LeadingPosition);
+    if (QIcon::hasThemeIcon(QStringLiteral("edit-find")))
+        m_query->addAction(QIcon::fromTheme(QStringLiteral("edit-find")), QLineEdit::LeadingPosition);
     m_query->installEventFilter(this);
     QFont qf = m_query->font();
     qf.setPointSizeF(qf.pointSizeF() * 1.15);
@@ -202,12 +208,12 @@ void SearchTab::buildUi()
     connect(m_filters, &SearchFilterBar::minimumScoreChanged, this, [this](double s) {
         m_proxy->setMinimumScore(s);
         if (m_model->rowCount() > 0)
-            setStatus(tr("%n of %1 moment(s) shown", nullptr, m_proxy->rowCount()).arg(m_model->rowCount()));
+            setStatus(tr("%1 of %2 shown").arg(m_proxy->rowCount()).arg(momentCount(m_model->rowCount())));
     });
     connect(m_filterToggle, &QToolButton::toggled, m_filters, &QWidget::setVisible);
     connect(m_query, &QLineEdit::returnPressed, this, &SearchTab::search);
     connect(m_searchButton, &QPushButton::clicked, this, &SearchTab::search);
-    connect(m_sort, qOverload<int>(&QComboBox::activated), this, &SearchTab::applySortChoice);
+    connect(m_sort, qOverload<int>(&QComboBox::currentIndexChanged), this, &SearchTab::applySortChoice);
     connect(m_gridButton, &QToolButton::clicked, this, [this] { setGridMode(true); });
     connect(m_listButton, &QToolButton::clicked, this, [this] { setGridMode(false); });
     connect(m_exportButton, &QPushButton::clicked, this, &SearchTab::exportResults);
@@ -260,7 +266,7 @@ void SearchTab::buildActions()
         if (paths.isEmpty())
             return;
         copyPathToClipboard(paths.join(QLatin1Char('\n')));
-        setStatus(tr("Copied %n path(s)", nullptr, int(paths.size())));
+        setStatus(tr("Copied %1").arg(ResultsModel::count(paths.size(), tr("path"), tr("paths"))));
     });
     m_exportSelectedAction = action(tr("Export selected…"), tr("Save the selected moments as a playlist"), {},
                                     &SearchTab::exportResults);
@@ -344,7 +350,7 @@ void SearchTab::playCurrent()
     if (!i.isValid())
         return;
     m_preview->showMoment(i.data(ResultsModel::PathRole).toString(), i.data(ResultsModel::StartRole).toDouble(),
-                          i.data(ResultsModel::EndRole).toDouble(), true);
+                          i.data(ResultsModel::EndRole).toDouble(), true, i.data(ResultsModel::DurationRole).toDouble());
 }
 
 void SearchTab::previewCurrent()
@@ -357,7 +363,8 @@ void SearchTab::previewCurrent()
     if (m_preview->path() == path && m_preview->momentStart() == start)
         m_preview->togglePlay();
     else
-        m_preview->showMoment(path, start, i.data(ResultsModel::EndRole).toDouble(), false);
+        m_preview->showMoment(path, start, i.data(ResultsModel::EndRole).toDouble(), false,
+                              i.data(ResultsModel::DurationRole).toDouble());
 }
 
 void SearchTab::updateActions()
@@ -508,7 +515,7 @@ void SearchTab::finish(const Outcome& o, const QString& what, const QString& que
     m_lastQuery = query;
     m_model->setResults(r.moments, o.modified);
     m_hintIsIdle = false;
-    QString status = tr("%n moment(s) for %1 in %2 s", nullptr, n).arg(what).arg(r.seconds, 0, 'f', r.seconds < 0.1 ? 3 : 2);
+    QString status = tr("%1 for %2 in %3 s").arg(momentCount(n), what).arg(r.seconds, 0, 'f', r.seconds < 0.1 ? 3 : 2);
     if (r.liveIndex)
         status += tr(" — indexing is under way; %1 segments searched so far").arg(r.indexVectors);
     if (m_proxy->rowCount() < n)
@@ -596,13 +603,13 @@ bool SearchTab::exportTo(const ExportChoice& choice)
     o.title = m_lastQuery.toStdString();
     const QString path = choice.path;
     const int n = int(moments.size());
-    setStatus(tr("Exporting %n moment(s) to %1…", nullptr, n).arg(path));
+    setStatus(tr("Exporting %1 to %2…").arg(momentCount(n), path));
     auto* watcher = new QFutureWatcher<QString>(this);
     connect(watcher, &QFutureWatcher<QString>::finished, this, [this, watcher, path, n] {
         watcher->deleteLater();
         const QString error = watcher->result();
         if (error.isEmpty()) {
-            setStatus(tr("Exported %n moment(s) to %1", nullptr, n).arg(path));
+            setStatus(tr("Exported %1 to %2").arg(momentCount(n), path));
             Q_EMIT exportFinished(true, path);
         } else {
             setStatus(tr("Export failed: %1").arg(error), true);
