@@ -14,6 +14,7 @@
 #include <QAbstractItemModelTester>
 #include <QBuffer>
 #include <QFile>
+#include <QIcon>
 #include <QListView>
 #include <QMimeData>
 #include <QPainter>
@@ -227,7 +228,7 @@ private Q_SLOTS:
         const QImage img = model.index(2, 0).data(ResultsModel::ThumbnailRole).value<QImage>();
         QVERIFY(!img.isNull());
         QVERIFY(qGreen(img.pixel(10, 10)) > 200);
-        QVERIFY(!model.index(2, 0).data(Qt::DecorationRole).value<QImage>().isNull());
+        QVERIFY(!model.index(2, 0).data(Qt::DecorationRole).value<QIcon>().isNull());
     }
 
     void delegatePaintsThumbnailAndBar()

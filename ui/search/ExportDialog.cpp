@@ -2,6 +2,7 @@
 
 #include <QCheckBox>
 #include <QFileDialog>
+#include <QDir>
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
@@ -47,7 +48,11 @@ std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& sugg
     dialog.setNameFilters(filters);
     dialog.selectNameFilter(filters.at(int(previous.format)));
     dialog.setDefaultSuffix(QString::fromLatin1(search::playlistExtension(previous.format)).mid(1));
-    dialog.selectFile(suggestedPath);
+    // A suggested folder that does not exist (no ~/Videos) would show up as a relative name.
+    const QFileInfo suggested(suggestedPath);
+    dialog.setDirectory(suggested.absoluteDir().exists() ? suggested.absolutePath() : QDir::homePath());
+    dialog.selectFile(suggested.fileName());
+    dialog.resize(std::max(dialog.width(), 760), std::max(dialog.height(), 480));
     QObject::connect(&dialog, &QFileDialog::filterSelected, &dialog, [&dialog, filters](const QString& filter) {
         const int i = filters.indexOf(filter);
         if (i >= 0)

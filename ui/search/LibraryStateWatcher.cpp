@@ -17,8 +17,8 @@ QString LibraryState::hint() const
     if (!error.isEmpty())
         return QObject::tr("The library cannot be read: %1").arg(error);
     if (!modelProblem.isEmpty())
-        return QObject::tr("No model — %1\n\nSet up a model (File ▸ Settings, or the model setup shown at start); "
-                           "the Library tab works without one.")
+        return QObject::tr("No model — %1\n\nChoose a model in File ▸ Settings (or download one in the model setup "
+                           "shown at start). The Library tab works without one.")
             .arg(modelProblem);
     if (counts.indexedFiles == 0 && indexing)
         return QObject::tr("Indexing your videos… You can search as soon as the first ones are in.");

@@ -40,6 +40,8 @@ PreviewPane::PreviewPane(QWidget* parent) : QWidget(parent)
 
     m_title = new QLabel(this);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A long file name must not widen the pane: the label takes the width it gets and elides.
+    m_title->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     QFont tf = m_title->font();
     tf.setBold(true);
     m_title->setFont(tf);
@@ -138,8 +140,9 @@ void PreviewPane::showMoment(const QString& path, double start, double end, bool
     m_end = std::max(m_start, end);
     m_playRequested = play;
     m_knownDuration = qint64(std::max(0.0, fileDuration) * 1000);
-    m_title->setText(QFileInfo(path).fileName() + QStringLiteral("   ") + ResultsModel::formatTime(m_start) +
-                     QChar(0x2013) + ResultsModel::formatTime(m_end));
+    m_titleText = QFileInfo(path).fileName() + QStringLiteral("   ") + ResultsModel::formatTime(m_start) +
+                  QChar(0x2013) + ResultsModel::formatTime(m_end);
+    updateTitle();
     m_title->setToolTip(path);
     m_screen->setCurrentWidget(m_video);
     m_slider->setEnabled(true);
@@ -166,7 +169,8 @@ void PreviewPane::clear()
     m_knownDuration = 0;
     m_requested = 0;
     m_playRequested = false;
-    m_title->setText(tr("Preview"));
+    m_titleText = tr("Preview");
+    updateTitle();
     m_title->setToolTip(QString());
     m_screen->setCurrentWidget(m_placeholder);
     m_slider->setEnabled(false);
@@ -174,6 +178,17 @@ void PreviewPane::clear()
     m_slider->setMoment(0, 0);
     m_time->clear();
     updateButtons();
+}
+
+void PreviewPane::updateTitle()
+{
+    m_title->setText(m_title->fontMetrics().elidedText(m_titleText, Qt::ElideMiddle, std::max(40, m_title->width())));
+}
+
+void PreviewPane::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    updateTitle();
 }
 
 void PreviewPane::seekTo(qint64 ms)

@@ -60,6 +60,12 @@ private:
     void onMediaStatus();
     void onError();
     void updateButtons();
+    void updateTitle();
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
+private:
 
     QMediaPlayer* m_player = nullptr;
     QAudioOutput* m_audio = nullptr;
@@ -79,6 +85,7 @@ private:
     QString m_path;
     double m_start = 0, m_end = 0;
     qint64 m_knownDuration = 0; // ms, from the catalog
+    QString m_titleText;        // elided into m_title to its width
     qint64 m_requested = 0;
     bool m_loop = false;
     bool m_playRequested = false;

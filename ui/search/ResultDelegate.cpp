@@ -111,12 +111,19 @@ void ResultDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, cons
     dim.setAlphaF(selected ? 0.9 : 0.7);
     p->setPen(dim);
     const QString range = index.data(ResultsModel::RangeTextRole).toString();
-    const QString length = duration > 0 ? tr("of %1").arg(ResultsModel::formatDuration(duration)) : QString();
     const QString score = QString::number(index.data(ResultsModel::ScoreRole).toDouble(), 'f', 3);
     const int scoreWidth = fm.horizontalAdvance(score);
+    // "0:05.0–0:09.5 of 5:00" when it fits; else the range alone (the band on the thumbnail
+    // shows where in the video the moment lies).
+    const int room = line.width() - scoreWidth - kPad;
+    QString when = range;
+    if (duration > 0) {
+        const QString full = tr("%1 of %2").arg(range, ResultsModel::formatDuration(duration));
+        if (fm.horizontalAdvance(full) <= room)
+            when = full;
+    }
     p->drawText(line.adjusted(0, 0, -scoreWidth - kPad, 0), Qt::AlignLeft | Qt::AlignVCenter,
-                fm.elidedText(length.isEmpty() ? range : range + QStringLiteral("  ") + length, Qt::ElideRight,
-                              line.width() - scoreWidth - kPad));
+                fm.elidedText(when, Qt::ElideRight, room));
     p->setPen(text);
     p->drawText(line, Qt::AlignRight | Qt::AlignVCenter, score);
 
@@ -134,11 +141,15 @@ void ResultDelegate::paint(QPainter* p, const QStyleOptionViewItem& option, cons
                        kBar / 2.0, kBar / 2.0);
     p->restore();
 
+    // The current item: an outline (the styles' focus rectangles fill the cell with a tint
+    // that would sit on the thumbnail).
     if (option.state & QStyle::State_HasFocus) {
-        QStyleOptionFocusRect f;
-        f.QStyleOption::operator=(option);
-        f.rect = option.rect.adjusted(1, 1, -1, -1);
-        style->drawPrimitive(QStyle::PE_FrameFocusRect, &f, p, w);
+        p->save();
+        p->setRenderHint(QPainter::Antialiasing, true);
+        p->setPen(QPen(pal.color(cg, QPalette::Highlight).darker(selected ? 150 : 100), 2));
+        p->setBrush(Qt::NoBrush);
+        p->drawRoundedRect(QRectF(option.rect).adjusted(1, 1, -1, -1), 4, 4);
+        p->restore();
     }
 }
 

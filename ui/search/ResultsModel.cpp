@@ -3,7 +3,9 @@
 #include "search/ThumbnailCache.h"
 
 #include <QFileInfo>
+#include <QIcon>
 #include <QImage>
+#include <QPixmap>
 #include <QLocale>
 #include <QMimeData>
 #include <QUrl>
@@ -140,9 +142,10 @@ QVariant ResultsModel::data(const QModelIndex& index, int role) const
         case FolderColumn: return QFileInfo(path).absolutePath();
         }
     } else if (role == Qt::DecorationRole && col == NameColumn) {
+        // An icon, so that a list view draws it at its icon size (an image keeps its own).
         const QImage img = thumbnail(row);
         if (!img.isNull())
-            return img;
+            return QIcon(QPixmap::fromImage(img));
     } else if (role == Qt::ToolTipRole) {
         QString tip = path + QStringLiteral("\n") + data(index, RangeTextRole).toString() +
                       tr("  ·  score %1").arg(m.score, 0, 'f', 3);

@@ -44,16 +44,16 @@ ResultsViews::ResultsViews(ResultsProxy* proxy, ResultDelegate* delegate, QWidge
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSortingEnabled(true);
     m_table->setAlternatingRowColors(true);
-    m_table->setIconSize(QSize(64, 36));
+    m_table->setIconSize(QSize(48, 27));
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(40);
+    m_table->verticalHeader()->setDefaultSectionSize(32);
     m_table->setTextElideMode(Qt::ElideMiddle); // keeps extensions and the folder's last parts
     QHeaderView* header = m_table->horizontalHeader();
     header->setSectionResizeMode(QHeaderView::ResizeToContents);
     header->setSectionResizeMode(ResultsModel::NameColumn, QHeaderView::Stretch);
     header->setSectionResizeMode(ResultsModel::FolderColumn, QHeaderView::Interactive);
-    m_table->setColumnWidth(ResultsModel::FolderColumn, 220);
+    m_table->setColumnWidth(ResultsModel::FolderColumn, 170);
     connect(m_table->horizontalHeader(), &QHeaderView::sortIndicatorChanged, this, &ResultsViews::headerSortChanged);
 
     for (QAbstractItemView* v : {static_cast<QAbstractItemView*>(m_grid), static_cast<QAbstractItemView*>(m_table)}) {

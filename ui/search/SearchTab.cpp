@@ -23,6 +23,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QMenu>
+#include <QMetaMethod>
 #include <QPushButton>
 #include <QRegularExpression>
 #include <QSettings>
@@ -111,7 +112,8 @@ void SearchTab::buildUi()
 {
     m_query = new QLineEdit(this);
     m_query->setAccessibleName(QStringLiteral("Search query"));
-    m_query->setPlaceholderText(tr("Describe a moment: kids building a sandcastle at dusk   (Ctrl+F)"));
+    m_queryPlaceholder = tr("Describe a moment: kids building a sandcastle at dusk   (Ctrl+F)");
+    m_query->setPlaceholderText(m_queryPlaceholder);
     m_query->setToolTip(tr("Words describe what you remember; \"quoted phrases\" stay together; "
                            "-word leaves out moments that look like it. Enter searches, Esc clears."));
     m_query->setClearButtonEnabled(true);
@@ -312,8 +314,10 @@ void SearchTab::setStatus(const QString& text, bool error)
 {
     m_status = text;
     m_statusLabel->setText(text);
-    m_statusLabel->setForegroundRole(error ? QPalette::BrightText : QPalette::WindowText);
     m_statusLabel->setStyleSheet(error ? QStringLiteral("QLabel { color: #b00020; }") : QString());
+    // In a window whose status bar shows statusMessage, the tab's own line only keeps errors.
+    const bool forwarded = isSignalConnected(QMetaMethod::fromSignal(&SearchTab::statusMessage));
+    m_statusLabel->setVisible(!forwarded || (error && !text.isEmpty()));
     Q_EMIT statusMessage(text);
 }
 
@@ -330,6 +334,7 @@ bool SearchTab::eventFilter(QObject* watched, QEvent* event)
                 m_preview->clear();
                 m_views->showHint(m_library->state().hint());
                 m_hintIsIdle = true;
+                m_query->setPlaceholderText(m_queryPlaceholder);
                 setStatus(QString());
             }
             return true;
@@ -420,7 +425,8 @@ void SearchTab::search()
     service::SearchRequest r;
     r.kind = service::SearchRequest::Kind::Text;
     r.text = text.toStdString();
-    start(std::move(r), QStringLiteral("“%1”").arg(text));
+    m_query->setPlaceholderText(m_queryPlaceholder);
+    start(std::move(r), tr("for “%1”").arg(text), text);
 }
 
 void SearchTab::searchFor(const QString& query)
@@ -445,34 +451,38 @@ void SearchTab::findSimilarTo(const QModelIndex& index)
     service::SearchRequest r;
     r.kind = service::SearchRequest::Kind::Segment;
     r.segmentId = m.segmentId;
-    start(std::move(r), tr("moments like %1 at %2").arg(fileName(m.path), ResultsModel::formatTime(m.start)));
+    const QString like = tr("like %1 at %2").arg(fileName(m.path), ResultsModel::formatTime(m.start));
+    // The words no longer describe what is shown: the field says what is.
+    m_query->clear();
+    m_query->setPlaceholderText(tr("Showing moments %1 — type words to search again").arg(like));
+    start(std::move(r), like, tr("moments %1").arg(like));
 }
 
 void SearchTab::rerunWithFilters()
 {
     if (m_last)
-        start(*m_last, m_lastWhat);
+        start(*m_last, m_lastWhat, m_lastTitle);
 }
 
-void SearchTab::start(service::SearchRequest request, const QString& what)
+void SearchTab::start(service::SearchRequest request, const QString& what, const QString& title)
 {
     request.options.top = size_t(m_top);
     request.options.filters = m_filters->filters();
     m_last = request;
     m_lastWhat = what;
+    m_lastTitle = title;
     const quint64 generation = ++m_latest;
     ++m_running;
     const bool cold = !m_service.isModelLoaded() && request.kind != service::SearchRequest::Kind::Segment;
-    setStatus(cold ? tr("Searching for %1 (loading the model the first time)…").arg(what)
-                   : tr("Searching for %1…").arg(what));
-    const QString query = m_query->text();
+    setStatus(cold ? tr("Finding moments %1 (loading the model the first time)…").arg(what)
+                   : tr("Finding moments %1…").arg(what));
     auto* watcher = new QFutureWatcher<Outcome>(this);
-    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what, query] {
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what, title] {
         --m_running;
         watcher->deleteLater();
         const Outcome o = watcher->result();
         if (o.generation == m_latest.load())
-            finish(o, what, query);
+            finish(o, what, title);
     });
     watcher->setFuture(QtConcurrent::run(&m_workers, [this, request, generation] {
         Outcome o;
@@ -496,14 +506,14 @@ void SearchTab::start(service::SearchRequest request, const QString& what)
     }));
 }
 
-void SearchTab::finish(const Outcome& o, const QString& what, const QString& query)
+void SearchTab::finish(const Outcome& o, const QString& what, const QString& title)
 {
     m_preview->pause();
     if (!o.error.isEmpty()) {
         m_model->clear();
         m_views->showHint(o.error);
         m_hintIsIdle = false;
-        setStatus(tr("The search for %1 failed: %2").arg(what, o.error), true);
+        setStatus(tr("Finding moments %1 failed: %2").arg(what, o.error), true);
         refreshLibraryState();
         Q_EMIT searchFailed(o.error);
         Q_EMIT searchFinished(0);
@@ -512,18 +522,19 @@ void SearchTab::finish(const Outcome& o, const QString& what, const QString& que
     }
     const auto& r = o.response;
     const int n = int(r.moments.size());
-    m_lastQuery = query;
+    m_lastQuery = title;
     m_model->setResults(r.moments, o.modified);
     m_hintIsIdle = false;
-    QString status = tr("%1 for %2 in %3 s").arg(momentCount(n), what).arg(r.seconds, 0, 'f', r.seconds < 0.1 ? 3 : 2);
+    QString status = tr("%1 %2 in %3 s").arg(momentCount(n), what).arg(r.seconds, 0, 'f', r.seconds < 0.1 ? 3 : 2);
     if (r.liveIndex)
         status += tr(" — indexing is under way; %1 segments searched so far").arg(r.indexVectors);
     if (m_proxy->rowCount() < n)
         status += tr(" (%1 shown above the minimum score)").arg(m_proxy->rowCount());
     if (n == 0) {
         m_views->showHint(m_filters->filters().active()
-                     ? tr("No moments match %1 with these filters. Loosen the filters (Filters ▸ Reset) or try other words.").arg(what)
-                     : tr("No moments match %1. Try other words.").arg(what));
+                     ? tr("No moments %1 with these filters. Loosen the filters (Filters ▸ Reset) or try other "
+                          "words.").arg(what)
+                     : tr("No moments %1. Try other words.").arg(what));
     } else {
         m_views->showResults();
         m_views->selectFirst();

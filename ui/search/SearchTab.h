@@ -97,9 +97,11 @@ private:
     };
     void buildUi();
     void buildActions();
-    void start(service::SearchRequest request, const QString& what);
+    // `what` completes "N moments …" ("for “a dog”", "like a.mp4 at 0:05.0"); `title` names the
+    // results in an exported playlist.
+    void start(service::SearchRequest request, const QString& what, const QString& title);
     void rerunWithFilters();
-    void finish(const Outcome& outcome, const QString& what, const QString& query);
+    void finish(const Outcome& outcome, const QString& what, const QString& title);
     void applyLibraryState(const LibraryState& state);
     void setStatus(const QString& text, bool error = false);
     void showContextMenu(QAbstractItemView* view, const QPoint& pos);
@@ -113,7 +115,9 @@ private:
     int m_running = 0;
     std::optional<service::SearchRequest> m_last; // the search shown (rerun on a filter change)
     QString m_lastWhat;
-    QString m_lastQuery;
+    QString m_lastTitle;
+    QString m_lastQuery;     // the title of the results shown
+    QString m_queryPlaceholder;
     int m_top = 60;
     QString m_status;
     bool m_hintIsIdle = true; // the hint shown is m_idleHint (not the answer to a search)
