@@ -1,6 +1,7 @@
 // vopsearch-cli bench-index and bench-search: speed figures for the library (never tests).
 #include "Commands.h"
 #include "LibraryCommon.h"
+#include "prompts/VopEncoder.h"
 
 #include "library/Indexer.h"
 #include "model/ClipEncoder.h"
@@ -132,8 +133,8 @@ int runBenchIndex(const std::vector<std::string>& argv)
     library::IndexerOptions o;
     o.sync.settleSeconds = 0;
     o.decodeWorkers = args.getInt("workers", 0);
-    o.clipsPerBatch = args.getInt("batch", 0);
-    o.clips.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
+    o.segmentsPerBatch = args.getInt("batch", 0);
+    o.segments.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
     library::Indexer indexer(db, encoder, o);
     auto progress = [&](const library::IndexProgress& p) {
         if (!json && p.phase == library::IndexProgress::Phase::Indexing)
@@ -173,7 +174,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
                             {"cores", cores},
                             {"load_average_before", load1},
                             {"decode_workers", t.decodeWorkers},
-                            {"clips_per_batch", t.clipsPerBatch},
+                            {"clips_per_batch", t.segmentsPerBatch},
                             {"videos", r.indexed.size()},
                             {"skipped", r.skipped.size() + r.failed.size()},
                             {"segments", r.segments},
@@ -215,7 +216,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
                 processCpu > 0 ? 100 * t.decodeCpu / processCpu : 0);
     std::printf("encode           %.1f s (%.0f%%), %.1f frames/s while encoding, batches of %d clips\n", t.encode,
                 pipeline > 0 ? 100 * t.encode / pipeline : 0, t.encode > 0 ? double(r.frames) / t.encode : 0,
-                t.clipsPerBatch);
+                t.segmentsPerBatch);
     std::printf("store            %.2f s (%.1f%%), index saves %.2f s\n", t.store,
                 pipeline > 0 ? 100 * t.store / pipeline : 0, t.indexSave);
     std::printf("encoder waiting  %.1f s for decoded clips\n", t.encoderWait);

@@ -83,11 +83,15 @@ struct Indexer::Impl {
     mutable std::mutex indexMu;
     std::shared_ptr<store::VectorIndex> index;
 
+    bool pausedNow() const { return paused || (options.pauseFlag && options.pauseFlag->load()); }
+
     // False when cancelled; blocks while paused.
     bool waitWhilePaused()
     {
         std::unique_lock<std::mutex> lock(pauseMu);
-        pauseCv.wait(lock, [&] { return !paused || cancelled; });
+        // An outside pause flag (a job's) is polled; pause() / resume() / cancel() wake at once.
+        while (!pauseCv.wait_for(lock, std::chrono::milliseconds(50), [&] { return !pausedNow() || cancelled; })) {
+        }
         return !cancelled;
     }
 
@@ -123,7 +127,7 @@ void Indexer::cancel()
     d->pauseCv.notify_all();
 }
 
-bool Indexer::isPaused() const { return d->paused; }
+bool Indexer::isPaused() const { return d->pausedNow(); }
 bool Indexer::isCancelled() const { return d->cancelled; }
 
 std::shared_ptr<store::VectorIndex> Indexer::liveIndex() const
@@ -238,23 +242,23 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
 {
     const auto t0 = Clock::now();
     const int frames = encoder.framesPerClip();
-    ClipOptions clipOptions = options.clips;
+    SegmentOptions clipOptions = options.segments;
     clipOptions.frames = frames;
     if (clipOptions.maxShortSide > 0) // never decode smaller than the model looks
         clipOptions.maxShortSide = std::max<int>(clipOptions.maxShortSide, int(encoder.config().imageResolution));
-    ClipOptions addOptions = clipOptions;
+    SegmentOptions addOptions = clipOptions;
     addOptions.thumbnails = false; // the segments keep their thumbnails
-    int clipsPerBatch = options.clipsPerBatch;
-    if (clipsPerBatch <= 0) // a GPU wants more work per call than a CPU
-        clipsPerBatch = encoder.clip().deviceName().rfind("cuda", 0) == 0 ? 16 : 4;
-    const size_t batch = size_t(clipsPerBatch);
+    int segmentsPerBatch = options.segmentsPerBatch;
+    if (segmentsPerBatch <= 0) // a GPU wants more work per call than a CPU
+        segmentsPerBatch = encoder.clip().deviceName().rfind("cuda", 0) == 0 ? 16 : 4;
+    const size_t batch = size_t(segmentsPerBatch);
     const size_t capacity = options.queuedSegments > 0 ? size_t(options.queuedSegments) : 4 * batch;
     int workers = options.decodeWorkers;
     if (workers <= 0)
         workers = std::clamp(int(std::thread::hardware_concurrency() / 2), 1, 4);
     workers = std::max(1, std::min<int>(workers, int(std::max<size_t>(1, jobs.size()))));
     report.timings.decodeWorkers = workers;
-    report.timings.clipsPerBatch = clipsPerBatch;
+    report.timings.segmentsPerBatch = segmentsPerBatch;
 
     std::vector<std::unique_ptr<FileTask>> tasks;
     int64_t bytesTotal = 0;
@@ -292,7 +296,7 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
             FileTask& t = *tasks[i];
             auto tb = Clock::now();
             try {
-                VideoClips clips(t.job.file.path, t.job.addSpace ? addOptions : clipOptions);
+                VideoSegments clips(t.job.file.path, t.job.addSpace ? addOptions : clipOptions);
                 std::vector<media::Segment> spans;
                 if (t.job.addSpace)
                     for (const auto& s : t.job.existing)
@@ -556,7 +560,7 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
         if (progress && (item || since(lastProgress) >= 0.1)) {
             const double elapsed = since(t0);
             prog.elapsedSeconds = elapsed;
-            prog.paused = paused;
+            prog.paused = pausedNow();
             prog.framesPerSecond = elapsed > 0 ? double(prog.framesDone) / elapsed : 0;
             prog.etaSeconds = bytesDone > 0 ? elapsed * double(bytesTotal - bytesDone) / double(bytesDone) : -1;
             try {

@@ -1,4 +1,5 @@
 #include "model/ClipModel.h"
+#include "model/Device.h"
 
 #include "model/SmallLinear.h"
 #include "util/Error.h"
@@ -241,7 +242,7 @@ ClipModel loadClipModel(const std::string& checkpointPath, const std::function<b
 
 ClipModel randomClipModel(const ClipConfig& c, uint64_t seed)
 {
-    torch::manual_seed(seed);
+    ScopedTorchSeed seeded(seed);
     ClipModel model(c);
     torch::NoGradGuard noGrad;
     torch::nn::init::normal_(model->token_embedding->weight, 0.0, 0.02);

@@ -213,7 +213,8 @@ struct LibraryService::Impl {
         if (roots.empty()) {
             roots = known;
             if (roots.empty())
-                throw InputError("no folder to index yet: add the folder that holds your videos first");
+                throw InputError("no folder to index yet: add the folder that holds your videos first "
+                                 "(vopsearch-cli index FOLDER, or Add folder in the Library tab)");
             return;
         }
         bool any = false;
@@ -293,6 +294,15 @@ void LibraryService::loadModel(JobControl* job) { d->ensureEncoder(job); }
 
 library::SpaceIdentity LibraryService::activeSpace() { return d->activeSpace(); }
 
+PromptSetInfo LibraryService::checkPromptSet(const std::string& path)
+{
+    if (!paths::fileExists(path))
+        throw InputError("no such file: '" + path + "'");
+    auto encoder = d->ensureEncoder(nullptr);
+    std::lock_guard<std::mutex> g(d->encoderMu);
+    return vop::checkPromptSet(path, encoder->config(), encoder->backbone());
+}
+
 LibraryStatus LibraryService::status(const StatusOptions& options)
 {
     LibraryStatus st;
@@ -301,6 +311,7 @@ LibraryStatus LibraryService::status(const StatusOptions& options)
     if (!st.exists)
         return st;
     store::Catalog catalog(d->options.dbPath);
+    st.schemaVersion = catalog.schemaVersion();
     catalog.readSnapshot([&] {
         st.counts = catalog.counts();
         for (const auto& r : catalog.roots()) {
@@ -435,6 +446,7 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
 
     library::IndexerOptions o = indexerOptions();
     o.encoderLock = &d->encoderMu;
+    o.pauseFlag = job.pauseFlag();
     const auto userCancelled = o.sync.scan.cancelled;
     o.sync.scan.cancelled = [&job, userCancelled] { return job.isCancelled() || (userCancelled && userCancelled()); };
     auto indexer = std::make_shared<library::Indexer>(d->options.dbPath, *encoder, o);
@@ -462,8 +474,6 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
     auto progress = [&](const library::IndexProgress& p) {
         if (job.isCancelled() && !indexer->isCancelled())
             indexer->cancel();
-        if (job.isPaused() != indexer->isPaused())
-            job.isPaused() ? indexer->pause() : indexer->resume();
         JobProgress jp;
         jp.paused = p.paused;
         jp.detail = p.currentPath;
@@ -512,6 +522,12 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
 }
 
 bool LibraryService::isIndexing() const { return d->indexing; }
+
+std::vector<std::string> LibraryService::resolveRoots(std::vector<std::string> roots)
+{
+    d->checkRoots(roots);
+    return roots;
+}
 
 RebuildReport LibraryService::rebuildIndexes(JobControl& job)
 {
@@ -569,9 +585,10 @@ SearchResponse LibraryService::search(const SearchRequest& request)
     const library::SpaceIdentity id = d->activeSpace();
     const auto key = library::findSpace(catalog, id);
     if (!key || catalog.embeddingStats(key->modelId, key->promptSetId).count == 0)
-        throw InputError("nothing in the library was indexed with " + id.modelName +
+        throw InputError("nothing in '" + d->options.dbPath + "' was indexed with " + id.modelName +
                          (id.promptsName.empty() ? std::string(" (zero-shot)") : " and " + id.promptsName) +
-                         " yet; scan your folders first (Library tab: Scan now, or vopsearch-cli index)");
+                         " yet; index your folders with this model first (Library tab: Scan now, or vopsearch-cli "
+                         "index FOLDER with the same --checkpoint and --prompts)");
     auto [index, live] = d->indexFor(catalog, *key);
     search::Searcher searcher(catalog, index);
     SearchResponse r;
@@ -587,7 +604,7 @@ SearchResponse LibraryService::search(const SearchRequest& request)
     }
     case SearchRequest::Kind::Video: {
         std::lock_guard<std::mutex> g(d->encoderMu);
-        library::ClipOptions co = indexerOptions().clips;
+        library::SegmentOptions co = indexerOptions().segments;
         r.moments = searcher.searchVideo(*encoder, request.videoPath, request.options, co);
         break;
     }

@@ -22,6 +22,7 @@
 // their JobControl (see Job.h) and never let an exception escape a worker.
 #include "library/EmbeddingSpace.h"
 #include "library/Indexer.h"
+#include "prompts/PromptSetInfo.h"
 #include "search/Moment.h"
 #include "search/PlaylistExport.h"
 #include "search/Searcher.h"
@@ -81,6 +82,7 @@ struct SpaceStatus {
 struct LibraryStatus {
     std::string dbPath;
     bool exists = false;                   // a catalog file is there
+    int schemaVersion = 0;
     store::CatalogCounts counts;
     std::vector<RootStatus> roots;
     std::vector<SpaceStatus> spaces;
@@ -159,6 +161,10 @@ public:
     void loadModel(JobControl* job = nullptr);
     // What the loaded (or the configured) model computes: its space.
     library::SpaceIdentity activeSpace();
+    // Checks that a prompt-set file can be used with the configured model (loads the model when
+    // it is not loaded yet: blocking) and returns what it says about itself. InputError with the
+    // reason for a damaged file or a set made for another backbone.
+    PromptSetInfo checkPromptSet(const std::string& path);
 
     // Library -------------------------------------------------------------------------------
     LibraryStatus status(const StatusOptions& options = {});
@@ -180,6 +186,9 @@ public:
     library::IndexReport index(const std::vector<std::string>& roots, JobControl& job,
                                const library::IndexProgressFn& detailed = {});
     bool isIndexing() const;
+    // The folders an index job would scan: `roots` checked (InputError when one is a file or none
+    // exists), or every known root when `roots` is empty (InputError when there is none). Cheap.
+    std::vector<std::string> resolveRoots(std::vector<std::string> roots);
     // Rebuilds every index of the catalog from its embeddings and saves it (phase BuildingIndex
     // with vectors done/total; cancellable between chunks).
     RebuildReport rebuildIndexes(JobControl& job);

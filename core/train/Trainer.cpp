@@ -1,6 +1,7 @@
 #include "train/Trainer.h"
 
 #include "model/ClipModel.h"
+#include "model/Device.h"
 #include "prompts/PromptSet.h"
 #include "train/Evaluate.h"
 #include "train/internal/PromptStepper.h"
@@ -315,8 +316,10 @@ TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset&
     };
     auto cancelled = [&] { return cb.cancel && cb.cancel->load(); };
 
-    torch::manual_seed(o.seed);
-    VopPrompts prompts(config, o.prompts);
+    VopPrompts prompts = [&] {
+        ScopedTorchSeed seeded(o.seed); // the initial prompts, without touching the process's generator
+        return VopPrompts(config, o.prompts);
+    }();
     prompts->to(device);
     prompts->train();
     VopModel model(ClipModel(clip.modelPtr()), prompts);

@@ -6,6 +6,8 @@
 #include "model/Checkpoint.h"
 #include "model/ClipModel.h"
 
+#include "CliRunner.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
@@ -20,23 +22,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out;
-};
+using Run = vop::test::CliRun;
 
-Run cli(const std::string& args)
-{
-    const std::string cmd = std::string(VOPSEARCH_CLI) + " " + args + " 2>/dev/null";
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 65536> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+Run cli(const std::string& args) { return vop::test::runCommand(VOPSEARCH_CLI, args); }
 
 std::string shared(const std::string& rel) { return vop::test::sharedDir() + "/" + rel; }
 std::string vocab() { return "--vocab " + shared("clip/bpe_simple_vocab_16e6.txt.gz"); }
