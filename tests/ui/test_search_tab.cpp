@@ -15,13 +15,17 @@
 #include "TestFiles.h"
 #include "TestMain.h" // sharedDir()
 
+#include <QApplication>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QListView>
 #include <QMediaPlayer>
+#include <QMimeData>
 #include <QPushButton>
 #include <QScreen>
 #include <QTableView>
@@ -214,6 +218,20 @@ private Q_SLOTS:
         QVERIFY2(!name(0).startsWith("blue") && !name(0).startsWith("red"), qPrintable(names().join(", ")));
     }
 
+    void aNewerQuerySupersedesAnOlderOne()
+    {
+        QLineEdit* field = byName<QLineEdit>(m_tab.get(), "Search query");
+        const int before = m_finished->count();
+        field->setText("a red square");
+        QTest::keyClick(field, Qt::Key_Return);
+        field->setText("a blue square");
+        QTest::keyClick(field, Qt::Key_Return);
+        QVERIFY(waitForSearch(before));
+        QTRY_VERIFY_WITH_TIMEOUT(!m_tab->isSearching(), kSearchTimeoutMs);
+        QCOMPARE(m_finished->count(), before + 1); // the first one's results were dropped
+        QVERIFY2(name(0).startsWith("blue_square"), qPrintable(names().join(", ")));
+    }
+
     void sortAndFilterChangeTheResults()
     {
         typeQuery("a red square");
@@ -361,13 +379,56 @@ private Q_SLOTS:
         QCOMPARE(done.last().at(0).toBool(), false);
         QVERIFY(!done.last().at(1).toString().isEmpty());
         QVERIFY(m_tab->statusText().startsWith("Export failed"));
-        // The Export button is there for people.
+        // The Export button opens the save dialog; what it chooses is written.
         auto* button = byName<QPushButton>(m_tab.get(), "Export");
         QVERIFY(button && button->isEnabled());
+        // The lambda never fails inside the modal loop (that would leave the dialog open): it
+        // records what it saw and always closes the dialog.
+        bool sawDialog = false, sawOptions = false, selectedByDefault = false;
+        int filters = 0;
+        QTimer::singleShot(0, this, [&] {
+            auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+            if (!dialog)
+                return;
+            sawDialog = true;
+            filters = int(dialog->nameFilters().size());
+            QCheckBox *relative = nullptr, *selectedOnly = nullptr;
+            for (auto* c : dialog->findChildren<QCheckBox*>()) {
+                if (c->text() == "Relative paths")
+                    relative = c;
+                if (c->text() == "Only the 2 selected moments")
+                    selectedOnly = c;
+            }
+            sawOptions = relative && selectedOnly;
+            if (!sawOptions || filters != 5) {
+                dialog->reject();
+                return;
+            }
+            selectedByDefault = selectedOnly->isChecked(); // two results are still selected
+            selectedOnly->setChecked(false);
+            relative->setChecked(true);
+            dialog->selectNameFilter(dialog->nameFilters().at(int(search::PlaylistFormat::Xspf)));
+            dialog->selectFile(dir + "/from-dialog"); // no extension: the chosen filter's
+            static_cast<QDialog*>(dialog)->accept(); // QFileDialog::accept, as the Save button does
+        });
+        const int beforeDialog = done.count();
+        QTest::mouseClick(button, Qt::LeftButton);
+        QVERIFY(sawDialog);
+        QCOMPARE(filters, 5);
+        QVERIFY(sawOptions);
+        QVERIFY(selectedByDefault);
+        QTRY_VERIFY(done.count() > beforeDialog);
+        QVERIFY2(done.last().at(0).toBool(), qPrintable(done.last().at(1).toString()));
+        QCOMPARE(done.last().at(1).toString(), dir + "/from-dialog.xspf");
+        const QString fromDialog = readText(dir + "/from-dialog.xspf");
+        QCOMPARE(fromDialog.count("<track>"), 6);
+        QVERIFY(fromDialog.contains("<location>../videos/")); // relative
     }
 
     void keyboardPlaysAndPreviews()
     {
+        m_tab->activateWindow(); // the export dialog had it
+        QVERIFY(QTest::qWaitForWindowActive(m_tab.get()));
         typeQuery("a green square");
         QLineEdit* field = byName<QLineEdit>(m_tab.get(), "Search query");
         auto* grid = byName<QListView>(m_tab.get(), "Results");
@@ -394,6 +455,14 @@ private Q_SLOTS:
         QVERIFY(!preview->isPlayRequested()); // Space shows it, paused at the start
         QTest::keyClick(grid, Qt::Key_Space);
         QVERIFY(preview->isPlayRequested()); // and again plays it
+        preview->pause();
+
+        // Results drag out as file URLs (the model's mime data; see test_search_model).
+        QVERIFY(grid->dragEnabled());
+        QCOMPARE(grid->dragDropMode(), QAbstractItemView::DragOnly);
+        std::unique_ptr<QMimeData> mime(proxy()->mimeData({proxy()->index(0, 0)}));
+        QVERIFY(mime);
+        QCOMPARE(mime->urls(), QList<QUrl>{QUrl::fromLocalFile(path(0))});
 
         // Ctrl+F and Ctrl+L bring the query back; Esc clears it.
         QTest::keyClick(grid, Qt::Key_F, Qt::ControlModifier);

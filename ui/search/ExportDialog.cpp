@@ -47,17 +47,11 @@ std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& sugg
     const QStringList filters = playlistNameFilters();
     dialog.setNameFilters(filters);
     dialog.selectNameFilter(filters.at(int(previous.format)));
-    dialog.setDefaultSuffix(QString::fromLatin1(search::playlistExtension(previous.format)).mid(1));
     // A suggested folder that does not exist (no ~/Videos) would show up as a relative name.
     const QFileInfo suggested(suggestedPath);
     dialog.setDirectory(suggested.absoluteDir().exists() ? suggested.absolutePath() : QDir::homePath());
     dialog.selectFile(suggested.fileName());
     dialog.resize(std::max(dialog.width(), 760), std::max(dialog.height(), 480));
-    QObject::connect(&dialog, &QFileDialog::filterSelected, &dialog, [&dialog, filters](const QString& filter) {
-        const int i = filters.indexOf(filter);
-        if (i >= 0)
-            dialog.setDefaultSuffix(QString::fromLatin1(search::playlistExtension(kFormats[i])).mid(1));
-    });
 
     auto* relative = new QCheckBox(QObject::tr("Relative paths"), &dialog);
     relative->setToolTip(QObject::tr("Write the videos' paths relative to the playlist's folder, so the "
@@ -77,6 +71,7 @@ std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& sugg
     }
     if (dialog.exec() != QDialog::Accepted || dialog.selectedFiles().isEmpty())
         return std::nullopt;
+    // A name without a playlist extension gets the chosen filter's (resolveExportTarget).
     const int fi = std::max(0, int(filters.indexOf(dialog.selectedNameFilter())));
     ExportChoice c = resolveExportTarget(dialog.selectedFiles().constFirst(), kFormats[fi]);
     c.relativePaths = relative->isChecked();
