@@ -6,6 +6,11 @@
 #include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QStandardPaths>
+
+#include <algorithm>
 
 namespace vop::ui {
 
@@ -36,9 +41,23 @@ ExportChoice resolveExportTarget(QString path, search::PlaylistFormat fallback)
     return c;
 }
 
-std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& suggestedPath, int selectionCount,
-                                            const ExportChoice& previous)
+std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& title, int selectionCount)
 {
+    QSettings settings;
+    ExportChoice previous;
+    previous.format = search::PlaylistFormat(std::clamp(settings.value(QStringLiteral("search/exportFormat"), 0).toInt(),
+                                                        0, int(search::PlaylistFormat::Json)));
+    previous.relativePaths = settings.value(QStringLiteral("search/exportRelative"), false).toBool();
+    QString dir = settings.value(QStringLiteral("search/exportDir")).toString();
+    if (dir.isEmpty() || !QDir(dir).exists())
+        dir = QStandardPaths::writableLocation(QStandardPaths::MoviesLocation);
+    if (!QDir(dir).exists())
+        dir = QDir::homePath(); // no ~/Videos
+    QString name = title.trimmed();
+    name.replace(QRegularExpression(QStringLiteral("[^\\w\\- ]+")), QString());
+    if (name.isEmpty())
+        name = QObject::tr("moments");
+
     QFileDialog dialog(parent, QObject::tr("Export moments as a playlist"));
     dialog.setAcceptMode(QFileDialog::AcceptSave);
     dialog.setFileMode(QFileDialog::AnyFile);
@@ -47,10 +66,8 @@ std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& sugg
     const QStringList filters = playlistNameFilters();
     dialog.setNameFilters(filters);
     dialog.selectNameFilter(filters.at(int(previous.format)));
-    // A suggested folder that does not exist (no ~/Videos) would show up as a relative name.
-    const QFileInfo suggested(suggestedPath);
-    dialog.setDirectory(suggested.absoluteDir().exists() ? suggested.absolutePath() : QDir::homePath());
-    dialog.selectFile(suggested.fileName());
+    dialog.setDirectory(dir);
+    dialog.selectFile(name + QString::fromLatin1(search::playlistExtension(previous.format)));
     dialog.resize(std::max(dialog.width(), 760), std::max(dialog.height(), 480));
 
     auto* relative = new QCheckBox(QObject::tr("Relative paths"), &dialog);
@@ -76,6 +93,9 @@ std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& sugg
     ExportChoice c = resolveExportTarget(dialog.selectedFiles().constFirst(), kFormats[fi]);
     c.relativePaths = relative->isChecked();
     c.selectedOnly = selectionCount > 0 && selected->isChecked();
+    settings.setValue(QStringLiteral("search/exportDir"), QFileInfo(c.path).absolutePath());
+    settings.setValue(QStringLiteral("search/exportFormat"), int(c.format));
+    settings.setValue(QStringLiteral("search/exportRelative"), c.relativePaths);
     return c;
 }
 

@@ -25,8 +25,9 @@ ExportChoice resolveExportTarget(QString path, search::PlaylistFormat fallback);
 // The dialog's name filters, in PlaylistFormat order.
 QStringList playlistNameFilters();
 
-// Asks where to export; nullopt when cancelled. `selectionCount` > 0 offers "only the selected".
-std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& suggestedPath, int selectionCount,
-                                            const ExportChoice& previous);
+// Asks where to export; nullopt when cancelled. The file name is suggested from `title` (the
+// query) in the folder, format and path style of the last export (QSettings); `selectionCount`
+// > 0 offers "only the selected", checked when more than one result is selected.
+std::optional<ExportChoice> askExportTarget(QWidget* parent, const QString& title, int selectionCount);
 
 } // namespace vop::ui

@@ -15,7 +15,6 @@
 #include <QBoxLayout>
 #include <QButtonGroup>
 #include <QComboBox>
-#include <QDir>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QKeyEvent>
@@ -25,12 +24,10 @@
 #include <QMenu>
 #include <QMetaMethod>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QSettings>
 #include <QShortcut>
 #include <QSplitter>
 #include <QStackedWidget>
-#include <QStandardPaths>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
@@ -86,9 +83,6 @@ SearchTab::SearchTab(service::LibraryService& service, QWidget* parent) : QWidge
     applySortChoice(m_sort->currentIndex());
     if (!m_splitter->restoreState(s.value(QStringLiteral("search/splitter")).toByteArray()))
         m_splitter->setSizes({640, 360});
-    m_lastExport.format = search::PlaylistFormat(
-        std::clamp(s.value(QStringLiteral("search/exportFormat"), 0).toInt(), 0, int(search::PlaylistFormat::Json)));
-    m_lastExport.relativePaths = s.value(QStringLiteral("search/exportRelative"), false).toBool();
 
     m_library = new LibraryStateWatcher(m_service, m_workers, this);
     connect(m_library, &LibraryStateWatcher::changed, this, &SearchTab::applyLibraryState);
@@ -578,24 +572,8 @@ void SearchTab::exportResults()
         setStatus(tr("Nothing to export yet: search first."));
         return;
     }
-    QSettings s;
-    const QString dir = s.value(QStringLiteral("search/exportDir"),
-                                QStandardPaths::writableLocation(QStandardPaths::MoviesLocation))
-                            .toString();
-    QString name = m_lastQuery.trimmed();
-    name.replace(QRegularExpression(QStringLiteral("[^\\w\\- ]+")), QString());
-    if (name.isEmpty())
-        name = tr("moments");
-    const QString suggested =
-        QDir(dir).filePath(name + QString::fromLatin1(search::playlistExtension(m_lastExport.format)));
-    auto choice = askExportTarget(this, suggested, m_views->selectedCount(), m_lastExport);
-    if (!choice)
-        return;
-    m_lastExport = *choice;
-    s.setValue(QStringLiteral("search/exportDir"), QFileInfo(choice->path).absolutePath());
-    s.setValue(QStringLiteral("search/exportFormat"), int(choice->format));
-    s.setValue(QStringLiteral("search/exportRelative"), choice->relativePaths);
-    exportTo(*choice);
+    if (auto choice = askExportTarget(this, m_lastQuery, m_views->selectedCount()))
+        exportTo(*choice);
 }
 
 bool SearchTab::exportTo(const ExportChoice& choice)

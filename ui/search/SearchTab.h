@@ -121,7 +121,6 @@ private:
     int m_top = 60;
     QString m_status;
     bool m_hintIsIdle = true; // the hint shown is m_idleHint (not the answer to a search)
-    ExportChoice m_lastExport;
 
     LibraryStateWatcher* m_library = nullptr;
     ResultsModel* m_model = nullptr;
