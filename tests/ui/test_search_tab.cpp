@@ -25,6 +25,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QMediaPlayer>
+#include <QMenu>
 #include <QMimeData>
 #include <QPushButton>
 #include <QScreen>
@@ -361,8 +362,9 @@ private Q_SLOTS:
         sort->setCurrentIndex(sort->findText("Name"));
         auto* sel = m_tab->views()->selectionModel();
         sel->clearSelection();
-        sel->select(proxy()->index(1, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
-        sel->select(proxy()->index(3, 0), QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        // As a click in the grid selects: the first column (the grid selects rows, the test need not).
+        sel->select(proxy()->index(1, 0), QItemSelectionModel::Select);
+        sel->select(proxy()->index(3, 0), QItemSelectionModel::Select);
         QVERIFY(exportAs("sel.m3u8", search::PlaylistFormat::M3u8, true, true));
         const QString rel = readText(dir + "/sel.m3u8");
         QCOMPARE(rel.count("#EXTINF:"), 2);
@@ -456,6 +458,23 @@ private Q_SLOTS:
         QTest::keyClick(grid, Qt::Key_Space);
         QVERIFY(preview->isPlayRequested()); // and again plays it
         preview->pause();
+
+        // The menu key opens the context menu at the current result, with every hand-off.
+        QStringList menuItems;
+        QTimer::singleShot(0, this, [&] {
+            if (auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget())) {
+                for (QAction* a : menu->actions())
+                    if (!a->isSeparator() && a->isEnabled())
+                        menuItems << a->text();
+                menu->close();
+            }
+        });
+        QContextMenuEvent menuKey(QContextMenuEvent::Keyboard, QPoint(-5, -5), grid->mapToGlobal(QPoint(-5, -5)));
+        QApplication::sendEvent(grid, &menuKey);
+        QCOMPARE(menuItems, QStringList({"Play", "Preview", "Find similar", "Open in system player", "Show in folder",
+                                         "Copy path", "Export selected…"}));
+        m_tab->activateWindow(); // the menu had it
+        QVERIFY(QTest::qWaitForWindowActive(m_tab.get()));
 
         // Results drag out as file URLs (the model's mime data; see test_search_model).
         QVERIFY(grid->dragEnabled());

@@ -36,6 +36,8 @@ ResultsViews::ResultsViews(ResultsProxy* proxy, ResultDelegate* delegate, QWidge
     m_grid->setItemDelegate(delegate);
     m_grid->setModel(proxy);
     m_grid->setModelColumn(ResultsModel::NameColumn);
+    // Whole rows, as in the list: the two views share one selection.
+    m_grid->setSelectionBehavior(QAbstractItemView::SelectRows);
 
     m_table = new QTableView(this);
     m_table->setAccessibleName(QStringLiteral("Results list"));
@@ -121,24 +123,26 @@ QModelIndex ResultsViews::currentSourceIndex() const
 {
     QModelIndex i = currentView()->currentIndex();
     if (!i.isValid()) {
-        const auto rows = selectionModel()->selectedRows();
-        if (rows.isEmpty())
-            return {};
-        i = rows.first();
+        const std::vector<int> rows = shownSourceRows(true);
+        return rows.empty() ? QModelIndex() : m_proxy->sourceModel()->index(rows.front(), ResultsModel::NameColumn);
     }
     return m_proxy->mapToSource(i.siblingAtColumn(ResultsModel::NameColumn));
 }
 
 int ResultsViews::selectedCount() const
 {
-    return int(selectionModel()->selectedRows(ResultsModel::NameColumn).size());
+    int n = 0;
+    for (int r = 0; r < m_proxy->rowCount(); ++r)
+        n += selectionModel()->isSelected(m_proxy->index(r, ResultsModel::NameColumn)) ? 1 : 0;
+    return n;
 }
 
 std::vector<int> ResultsViews::shownSourceRows(bool selectedOnly) const
 {
     std::vector<int> rows;
     for (int r = 0; r < m_proxy->rowCount(); ++r) {
-        if (selectedOnly && !selectionModel()->isRowSelected(r, {}))
+        // A result is selected when its first column is (the grid shows only that one).
+        if (selectedOnly && !selectionModel()->isSelected(m_proxy->index(r, ResultsModel::NameColumn)))
             continue;
         rows.push_back(m_proxy->mapToSource(m_proxy->index(r, ResultsModel::NameColumn)).row());
     }

@@ -375,9 +375,15 @@ void SearchTab::updateActions()
     m_exportButton->setEnabled(m_model->rowCount() > 0);
 }
 
-void SearchTab::showContextMenu(QAbstractItemView* view, const QPoint& pos)
+void SearchTab::showContextMenu(QAbstractItemView* view, const QPoint& requested)
 {
-    const QModelIndex at = view->indexAt(pos);
+    QPoint pos = requested;
+    QModelIndex at = view->indexAt(pos);
+    if (!at.isValid() && view->currentIndex().isValid()) {
+        // The menu key (or Shift+F10) asks at no particular place: the current result's.
+        at = view->currentIndex();
+        pos = view->visualRect(at).center();
+    }
     if (!at.isValid())
         return;
     if (!view->selectionModel()->isSelected(at))
