@@ -182,7 +182,7 @@ private Q_SLOTS:
                     throw std::runtime_error("catalog gone");
                 return jpeg(id == 1 ? Qt::red : Qt::blue, QSize(640, 360));
             },
-            nullptr, 2, 2);
+            nullptr, 2 * 160 * 90 * 4 + 4096, 2); // room for two 160 x 90 images
         cache.setMaximumSize(QSize(160, 160));
         QSignalSpy ready(&cache, &ui::ThumbnailCache::ready);
         QSignalSpy missing(&cache, &ui::ThumbnailCache::missing);
@@ -203,7 +203,7 @@ private Q_SLOTS:
         QVERIFY(cache.image(99).isNull());
         QCOMPARE(fetches.load(), 3); // a missing thumbnail is not fetched again
 
-        // Capacity 2: the least recently used goes.
+        // Room for two: the least recently used goes.
         cache.image(2);
         QTRY_VERIFY(cache.contains(2));
         cache.image(1); // touch 1

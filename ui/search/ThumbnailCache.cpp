@@ -3,12 +3,13 @@
 #include <QByteArray>
 #include <QPointer>
 
+#include <algorithm>
 #include <exception>
 
 namespace vop::ui {
 
-ThumbnailCache::ThumbnailCache(Fetch fetch, QObject* parent, int capacity, int threads)
-    : QObject(parent), m_fetch(std::move(fetch)), m_cache(capacity)
+ThumbnailCache::ThumbnailCache(Fetch fetch, QObject* parent, qint64 budgetBytes, int threads)
+    : QObject(parent), m_fetch(std::move(fetch)), m_cache(qsizetype(std::max<qint64>(budgetBytes / 1024, 1)))
 {
     m_pool.setMaxThreadCount(threads);
     m_pool.setObjectName(QStringLiteral("thumbnails"));
@@ -59,7 +60,7 @@ void ThumbnailCache::store(qint64 segmentId, quint64 generation, const QImage& i
         Q_EMIT missing(segmentId);
         return;
     }
-    m_cache.insert(segmentId, new QImage(image));
+    m_cache.insert(segmentId, new QImage(image), qsizetype(std::max<qint64>((image.sizeInBytes() + 1023) / 1024, 1)));
     Q_EMIT ready(segmentId);
 }
 

@@ -26,7 +26,9 @@ class ThumbnailCache : public QObject {
 public:
     using Fetch = std::function<std::string(int64_t segmentId)>; // JPEG (or PNG) bytes, "" = none
 
-    explicit ThumbnailCache(Fetch fetch, QObject* parent = nullptr, int capacity = 600, int threads = 2);
+    // `budgetBytes`: decoded images kept (a 200 x 112 thumbnail is ~90 KB, so 64 MiB hold ~700).
+    explicit ThumbnailCache(Fetch fetch, QObject* parent = nullptr, qint64 budgetBytes = qint64(64) << 20,
+                            int threads = 2);
     ~ThumbnailCache() override;
 
     // The image when cached (touching it in the LRU order); otherwise a null image, and a load
@@ -35,8 +37,8 @@ public:
     bool contains(qint64 segmentId) const { return m_cache.contains(segmentId); }
     bool hasNoThumbnail(qint64 segmentId) const { return m_missing.contains(segmentId); }
     int pendingLoads() const { return int(m_loading.size()); }
-    int capacity() const { return int(m_cache.maxCost()); }
-    int size() const { return int(m_cache.size()); }
+    qint64 budgetBytes() const { return qint64(m_cache.maxCost()) * 1024; }
+    int size() const { return int(m_cache.size()); } // images held
 
     // Images are scaled down to fit this box (never up); changing it empties the cache.
     void setMaximumSize(QSize size);
@@ -52,7 +54,7 @@ private:
 
     Fetch m_fetch;
     QThreadPool m_pool;
-    QCache<qint64, QImage> m_cache;
+    QCache<qint64, QImage> m_cache; // cost: KiB
     QSet<qint64> m_loading;
     QSet<qint64> m_missing;
     QSize m_maxSize{320, 320};
