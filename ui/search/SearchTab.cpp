@@ -119,6 +119,8 @@ void SearchTab::buildUi()
     m_query->setFont(qf);
     m_query->setMinimumHeight(m_query->sizeHint().height() + 6);
     m_searchButton = new QPushButton(tr("Search"), this);
+    // Wide enough for "Searching…": the bar does not jump while a search runs.
+    m_searchButton->setMinimumWidth(m_searchButton->fontMetrics().horizontalAdvance(tr("Searching…")) + 24);
     m_searchButton->setToolTip(tr("Search for the text (Enter)"));
 
     m_filterToggle = new QToolButton(this);
@@ -473,12 +475,14 @@ void SearchTab::start(service::SearchRequest request, const QString& what, const
     m_lastTitle = title;
     const quint64 generation = ++m_latest;
     ++m_running;
+    m_searchButton->setText(tr("Searching…"));
     const bool cold = !m_service.isModelLoaded() && request.kind != service::SearchRequest::Kind::Segment;
     setStatus(cold ? tr("Finding moments %1 (loading the model the first time)…").arg(what)
                    : tr("Finding moments %1…").arg(what));
     auto* watcher = new QFutureWatcher<Outcome>(this);
     connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what, title] {
-        --m_running;
+        if (--m_running == 0)
+            m_searchButton->setText(tr("Search"));
         watcher->deleteLater();
         const Outcome o = watcher->result();
         if (o.generation == m_latest.load())
