@@ -114,6 +114,18 @@ service::BackboneSettings backboneSettings(const Args& a)
 
 bool stderrIsTty() { return ::isatty(2) == 1; }
 
+// Ctrl-C cancels the job; frame preparation shows a counter on a terminal.
+void followJob(service::JobControl& job, bool tty)
+{
+    job.onProgress([&job, tty](const service::JobProgress& p) {
+        if (interruptFlag())
+            job.cancel();
+        if (tty && p.phase == service::phase::PreparingFrames && p.total > 0)
+            std::fprintf(stderr, "\rpreparing %s frames: %lld/%lld", p.detail.c_str(), (long long)p.done,
+                         (long long)p.total);
+    });
+}
+
 nlohmann::ordered_json rankJson(const RankMetrics& r, bool withMap)
 {
     nlohmann::ordered_json j = {{"R@1", r.r1}, {"R@5", r.r5}, {"R@10", r.r10}, {"MdR", r.medianRank}, {"MnR", r.meanRank}};
@@ -198,13 +210,7 @@ int runTrain(const std::vector<std::string>& argv)
     installInterruptHandler();
     const bool tty = stderrIsTty();
     service::JobControl job;
-    job.onProgress([&](const service::JobProgress& p) {
-        if (interruptFlag())
-            job.cancel();
-        if (tty && p.phase == service::phase::PreparingFrames && p.total > 0)
-            std::fprintf(stderr, "\rpreparing %s frames: %lld/%lld", p.detail.c_str(), (long long)p.done,
-                         (long long)p.total);
-    });
+    followJob(job, tty);
     try {
         int64_t lastLine = -1;
         auto onEvent = [&](const service::TrainingEvent& e) {
@@ -236,6 +242,8 @@ int runTrain(const std::vector<std::string>& argv)
             }
             case service::TrainingEvent::Kind::Evaluation: {
                 const auto& r = e.evaluation;
+                if (r.step == 0)
+                    break; // zero-shot: already printed as a message
                 std::fprintf(stderr, "%svalidation at step %lld: t2v R@1 %.1f  R@5 %.1f  v2t R@1 %.1f%s\n", tty ? "\r\x1b[K" : "",
                              (long long)r.step, r.metrics.t2v.r1, r.metrics.t2v.r5, r.metrics.v2t.r1, r.best ? "  (best)" : "");
                 break;
@@ -314,13 +322,7 @@ int runEval(const std::vector<std::string>& argv)
     installInterruptHandler();
     const bool tty = stderrIsTty();
     service::JobControl job;
-    job.onProgress([&](const service::JobProgress& p) {
-        if (interruptFlag())
-            job.cancel();
-        if (tty && p.phase == service::phase::PreparingFrames && p.total > 0)
-            std::fprintf(stderr, "\rpreparing %s frames: %lld/%lld", p.detail.c_str(), (long long)p.done,
-                         (long long)p.total);
-    });
+    followJob(job, tty);
     try {
         const auto outcome = service::TrainingService::evaluate(req, job, [&](const service::TrainingEvent& e) {
             if (e.kind == service::TrainingEvent::Kind::Message)

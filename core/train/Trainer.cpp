@@ -361,6 +361,11 @@ TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset&
             st.zeroShot = train::evaluateModel(zero, tokenizer, validation, cache, device, dtype, o.evalBatch, cb.cancel);
             st.haveZeroShot = true;
             status("zero-shot: " + describeMetrics(st.zeroShot));
+            if (cb.onEval) {
+                EvalRecord z; // step 0: the baseline that every later evaluation is compared with
+                z.metrics = st.zeroShot;
+                cb.onEval(z);
+            }
         }
     } catch (const Cancelled& c) {
         fail(c);
