@@ -11,6 +11,7 @@
 #include <QMediaPlayer>
 #include <QStackedWidget>
 #include <QStyle>
+#include <QTimer>
 #include <QToolButton>
 #include <QVideoWidget>
 
@@ -119,6 +120,12 @@ PreviewPane::PreviewPane(QWidget* parent) : QWidget(parent)
     connect(m_player, &QMediaPlayer::mediaStatusChanged, this, &PreviewPane::onMediaStatus);
     connect(m_player, &QMediaPlayer::playbackStateChanged, this, &PreviewPane::updateButtons);
     connect(m_player, &QMediaPlayer::errorOccurred, this, &PreviewPane::onError);
+    connect(m_player, &QMediaPlayer::seekableChanged, this, [this] { applyPendingStart(false); });
+    // A backend that never says "loaded" still starts, from wherever it can.
+    m_pendingTimer = new QTimer(this);
+    m_pendingTimer->setSingleShot(true);
+    m_pendingTimer->setInterval(2000);
+    connect(m_pendingTimer, &QTimer::timeout, this, [this] { applyPendingStart(true); });
     clear();
 }
 
@@ -148,20 +155,43 @@ void PreviewPane::showMoment(const QString& path, double start, double end, bool
     m_slider->setEnabled(true);
     m_slider->setMoment(qint64(m_start * 1000), qint64(m_end * 1000));
     onDuration(m_player->duration());
+    seekTo(qint64(std::llround(m_start * 1000))); // remembered as the requested position
     if (!same) {
+        // A seek before the media is loaded is lost on some backends (GStreamer): load paused,
+        // seek once it can, then play (applyPendingStart).
         m_pendingSeek = true;
+        m_loadStarted = false;
+        m_pendingTimer->start();
         m_player->setSource(QUrl::fromLocalFile(path));
-    }
-    seekTo(qint64(std::llround(m_start * 1000)));
-    if (play)
+        m_player->pause();
+        applyPendingStart(false);
+    } else if (play) {
         m_player->play();
-    else
-        m_player->pause(); // shows the frame at the start once decoded
+    } else {
+        m_player->pause(); // shows the frame at the start
+    }
     updateButtons();
+}
+
+void PreviewPane::applyPendingStart(bool force)
+{
+    if (!m_pendingSeek)
+        return;
+    // GStreamer drops a seek made before it can seek, says "loaded" before it can, and reports
+    // the previous file's state until the new one starts loading: wait for this file's seekable.
+    if (!(m_loadStarted && m_player->isSeekable()) && !force)
+        return; // not yet (the timer forces it)
+    m_pendingSeek = false;
+    m_pendingTimer->stop();
+    seekTo(qint64(std::llround(m_start * 1000)));
+    if (m_playRequested)
+        m_player->play();
 }
 
 void PreviewPane::clear()
 {
+    m_pendingSeek = false;
+    m_pendingTimer->stop();
     m_player->stop();
     m_player->setSource(QUrl());
     m_path.clear();
@@ -201,11 +231,13 @@ void PreviewPane::play()
 {
     if (m_path.isEmpty())
         return;
+    m_playRequested = true;
+    if (m_pendingSeek)
+        return; // plays from the start once the media has loaded
     const qint64 pos = m_player->position();
     // Starting again after the moment ended plays the moment, not what follows it.
     if (pos >= qint64(m_end * 1000) - 50 || pos < qint64(m_start * 1000) - 50)
         seekTo(qint64(std::llround(m_start * 1000)));
-    m_playRequested = true;
     m_player->play();
 }
 
@@ -263,13 +295,9 @@ void PreviewPane::onDuration(qint64 ms)
 
 void PreviewPane::onMediaStatus()
 {
-    const auto s = m_player->mediaStatus();
-    if (m_pendingSeek && (s == QMediaPlayer::LoadedMedia || s == QMediaPlayer::BufferedMedia)) {
-        m_pendingSeek = false;
-        seekTo(qint64(std::llround(m_start * 1000))); // a position set before loading may be lost
-        if (m_playRequested)
-            m_player->play();
-    }
+    if (m_player->mediaStatus() == QMediaPlayer::LoadingMedia)
+        m_loadStarted = true;
+    applyPendingStart(false);
 }
 
 void PreviewPane::onError()

@@ -10,6 +10,7 @@ class QAudioOutput;
 class QLabel;
 class QMediaPlayer;
 class QStackedWidget;
+class QTimer;
 class QToolButton;
 class QVideoWidget;
 
@@ -58,6 +59,7 @@ private:
     void onPosition(qint64 ms);
     void onDuration(qint64 ms);
     void onMediaStatus();
+    void applyPendingStart(bool force);
     void onError();
     void updateButtons();
     void updateTitle();
@@ -89,7 +91,9 @@ private:
     qint64 m_requested = 0;
     bool m_loop = false;
     bool m_playRequested = false;
-    bool m_pendingSeek = false; // the start is applied again once the media has loaded
+    bool m_pendingSeek = false; // the start is applied once the media has loaded
+    bool m_loadStarted = false; // the new source's loading was reported
+    QTimer* m_pendingTimer = nullptr;
 };
 
 } // namespace vop::ui
