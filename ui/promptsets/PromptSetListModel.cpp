@@ -129,11 +129,16 @@ QVariant PromptSetListModel::data(const QModelIndex& index, int role) const
     case VariantCol:
         return e->builtIn() ? QStringLiteral("zero-shot") : usable ? qs(variantDisplayName(e->options.variant)) : QStringLiteral("unreadable");
     case Parameters: return e->builtIn() || !usable ? QStringLiteral("0") : qs(formatCount(e->parameters));
-    case Backbone: return e->builtIn() ? QStringLiteral("any") : qs(e->backboneShape);
+    case Backbone: {
+        if (e->builtIn()) return QStringLiteral("any");
+        // "vision ViT 768w x 12L patch 32 @224, text ..." -> "ViT 768w x 12L patch 32 @224" (all of it in the tooltip)
+        QString b = qs(e->backboneShape).section(QLatin1Char(','), 0, 0);
+        return b.startsWith(QLatin1String("vision ")) ? b.mid(7) : b;
+    }
     case TrainingData:
         return e->builtIn() ? QStringLiteral("none (pre-trained CLIP)") : usable ? provenanceValue(*e, "dataset") : qs(e->problem);
     case Result: return describeProvenanceMetrics(e->provenance);
-    case Created: return provenanceValue(*e, "created");
+    case Created: return provenanceValue(*e, "created").left(10).replace(QLatin1Char('T'), QLatin1Char(' '));
     default: return {};
     }
 }

@@ -21,6 +21,9 @@ public:
     void setTotalSteps(int64_t totalSteps);
     void addStep(const StepProgress& step);
     void addEvaluation(const EvalRecord& evaluation);
+    // Redraws everything from a finished run (a resumed run's earlier steps included), with
+    // zero-shot CLIP at step 0 and as a dashed reference line.
+    void showResult(const TrainResult& result);
 
     QChartView* lossView() const { return m_lossView; }
     QChartView* recallView() const { return m_recallView; }
@@ -34,6 +37,7 @@ private:
     QLineSeries* m_r1 = nullptr;
     QLineSeries* m_r5 = nullptr;
     QScatterSeries* m_best = nullptr;
+    QLineSeries* m_zeroShot = nullptr;
     QValueAxis* m_lossX = nullptr;
     QValueAxis* m_lossY = nullptr;
     QValueAxis* m_recallX = nullptr;

@@ -107,7 +107,7 @@ TrainingDataPanel::TrainingDataPanel(QWidget* parent) : QWidget(parent)
     m_labelsView->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_labelsView->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_labelsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_labelsView->setMinimumHeight(110);
+    m_labelsView->setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     form->addRow(m_labelsView);
 
     m_warnings = new QLabel(this);
@@ -264,6 +264,9 @@ void TrainingDataPanel::showSummary()
         n->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
         m_labels->appendRow({c, n});
     }
+    // As tall as its rows, up to eight; more scroll.
+    const int rows = std::clamp(m_labels->rowCount(), 1, 8);
+    m_labelsView->setFixedHeight(m_labelsView->horizontalHeader()->height() + rows * m_labelsView->verticalHeader()->defaultSectionSize() + 4);
     QString text = QStringLiteral("<b>%1 clips</b> with %2 distinct captions").arg(s.videos).arg(s.labels.size());
     if (s.captions != s.labels.size()) text += QStringLiteral(" (%1 captions in all)").arg(s.captions);
     text += QStringLiteral(".<br>Split: <b>%1</b> for training, <b>%2</b> held out for validation.")

@@ -83,6 +83,7 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     // Left: data and settings, scrollable.
     auto* leftInner = new QWidget;
     auto* left = new QVBoxLayout(leftInner);
+    left->setSizeConstraint(QLayout::SetMinimumSize); // scroll rather than squeeze wrapped text
     auto* dataBox = group(QStringLiteral("1. Training data"), leftInner);
     auto* dataLayout = new QVBoxLayout(dataBox);
     m_data = new TrainingDataPanel(dataBox);
@@ -103,9 +104,9 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     split->addWidget(scroll);
 
     // Right: run and result.
-    auto* rightInner = new QWidget(split);
+    auto* rightInner = new QWidget;
     auto* right = new QVBoxLayout(rightInner);
-    right->setContentsMargins(0, 0, 0, 0);
+    right->setSizeConstraint(QLayout::SetMinimumSize);
     auto* runBox = group(QStringLiteral("3. Run"), rightInner);
     auto* run = new QVBoxLayout(runBox);
     auto* nameRow = new QHBoxLayout;
@@ -153,6 +154,7 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     m_status = new QLabel(runBox);
     m_status->setWordWrap(true);
     m_status->setAccessibleName(QStringLiteral("Training status"));
+    m_status->setMinimumHeight(m_status->fontMetrics().lineSpacing() * 2);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     run->addWidget(m_status);
     m_charts = new TrainingCharts(runBox);
@@ -176,6 +178,7 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
                                           "with the new set, and the two are compared here."),
                            resultBox);
     m_verdict->setWordWrap(true);
+    m_verdict->setMinimumHeight(m_verdict->fontMetrics().lineSpacing() * 3);
     m_verdict->setAccessibleName(QStringLiteral("Training verdict"));
     result->addWidget(m_verdict);
     auto* useRow = new QHBoxLayout;
@@ -188,9 +191,14 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     m_useMessage = new QLabel(resultBox);
     m_useMessage->setWordWrap(true);
     m_useMessage->setAccessibleName(QStringLiteral("Prompt set activation"));
+    m_useMessage->setMinimumHeight(m_useMessage->fontMetrics().lineSpacing() * 3);
     result->addWidget(m_useMessage);
     right->addWidget(resultBox, 2);
-    split->addWidget(rightInner);
+    auto* rightScroll = new QScrollArea(split);
+    rightScroll->setWidgetResizable(true);
+    rightScroll->setFrameShape(QFrame::NoFrame);
+    rightScroll->setWidget(rightInner);
+    split->addWidget(rightScroll);
     split->setStretchFactor(0, 2);
     split->setStretchFactor(1, 3);
 
@@ -202,17 +210,15 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     connect(manage, &QPushButton::clicked, this, &TrainingTab::openPromptSetManager);
     connect(m_name, &QLineEdit::textChanged, this, &TrainingTab::updateResume);
     connect(m_data, &TrainingDataPanel::inspected, this, &TrainingTab::updateResume);
-    connect(m_runner, &JobRunner::phaseChanged, this, [this](const QString& p) {
-        if (p != QLatin1String(svc::phase::Evaluating)) setPhase(p);
-    });
     connect(m_runner, &JobRunner::progress, this, [this](const JobProgressData& p) {
-        if (p.phase == QLatin1String(svc::phase::Training) || p.phase == QLatin1String(svc::phase::Evaluating)) return;
-        m_progress->setRange(0, p.total > 0 ? 1000 : 0);
+        // Training steps come as typed events (onEvent); the other phases report here.
+        if (p.phase == QLatin1String(svc::phase::Training) || p.total <= 0) return;
+        m_progress->setRange(0, 1000);
         m_progress->setValue(int(p.fraction() * 1000));
-        QString text = QStringLiteral("%1: %2").arg(p.phase).arg(p.done);
-        if (p.total > 0) text += QStringLiteral(" of %1").arg(p.total);
+        QString text = p.phase.at(0).toUpper() + p.phase.mid(1);
+        if (!p.detail.isEmpty()) text += QStringLiteral(" (%1)").arg(p.detail);
+        text += QStringLiteral(": %1 of %2").arg(p.done).arg(p.total);
         if (!p.unit.isEmpty()) text += QLatin1Char(' ') + p.unit;
-        if (p.rate > 0) text += QStringLiteral(" \u00b7 %1 %2/s").arg(p.rate, 0, 'f', 1).arg(p.unit);
         if (p.etaSeconds >= 0) text += QStringLiteral(" \u00b7 about %1 left").arg(duration(p.etaSeconds));
         m_progress->setFormat(text.replace(QLatin1Char('%'), QStringLiteral("%%")));
     });
@@ -312,6 +318,7 @@ void TrainingTab::start(bool resume)
     r.options.statePath = statePathFor(m_runName).toStdString();
     r.options.resume = resume;
     r.options.checkpointEvery = 100;
+    r.data.seed = r.options.seed; // the split the trainer makes
     QDir().mkpath(QFileInfo(outputPathFor(m_runName)).absolutePath());
     m_lastRequest = r;
 
@@ -337,11 +344,11 @@ void TrainingTab::onEvent(const svc::TrainingEvent& e)
     using K = svc::TrainingEvent::Kind;
     switch (e.kind) {
     case K::Phase:
-        if (e.phase == svc::phase::Evaluating) {
-            if (!m_trainingStarted) setPhase(QStringLiteral("zero-shot"));
-        } else {
+        // The trainer scores zero-shot CLIP on the validation clips before its first step.
+        if (e.phase == svc::phase::Training && m_lastRequest.data.validationFraction > 0)
+            setPhase(QStringLiteral("zero-shot"));
+        else if (e.phase != svc::phase::Evaluating)
             setPhase(qs(e.phase));
-        }
         break;
     case K::Step: {
         const auto& s = e.step;
@@ -447,9 +454,11 @@ void TrainingTab::showOutcome()
 {
     const auto& o = *m_outcome;
     const auto& r = o.result;
+    m_charts->showResult(r);
     if (r.hasValidation) {
         m_resultModel->setResult(r.zeroShot, r.best, m_runName);
-        m_verdict->setText(QStringLiteral("<b>%1</b> (%2 held-out clips; kept step %3 of %4).")
+        m_verdict->setText(QStringLiteral("<b>%1</b><br>Measured on %2 held-out clips; the set keeps the prompts of "
+                                          "step %3 of %4 (the best validation R@1).")
                                .arg(qs(o.verdict).toHtmlEscaped())
                                .arg(r.validationVideos)
                                .arg(r.bestStep)
