@@ -166,40 +166,55 @@ private Q_SLOTS:
         m_service->setModelSettings(s);
     }
 
-    void cancelsAndResumes()
+    void cancelsAndResumesAfterARestart()
     {
-        TrainingTab tab(*m_service);
-        tab.resize(1280, 860);
-        tab.show();
-        QVERIFY(QTest::qWaitForWindowExposed(&tab));
-        loadData(tab);
-        tab.settingsPanel()->setOptions(quickOptions(30)); // 60 steps: the cancel lands long before the end
-        tab.setSetName(QStringLiteral("interrupted"));
-        auto* resume = byName<QPushButton>(&tab, QStringLiteral("Resume training"));
-        QVERIFY(!resume->isEnabled());
+        auto tab = std::make_unique<TrainingTab>(*m_service);
+        tab->resize(1280, 860);
+        tab->show();
+        QVERIFY(QTest::qWaitForWindowExposed(tab.get()));
+        loadData(*tab);
+        tab->settingsPanel()->setOptions(quickOptions(30)); // 60 steps: the cancel lands long before the end
+        tab->setSetName(QStringLiteral("interrupted"));
+        QVERIFY(!byName<QPushButton>(tab.get(), QStringLiteral("Resume training"))->isEnabled());
 
-        QSignalSpy ended(&tab, &TrainingTab::runEnded);
-        byName<QPushButton>(&tab, QStringLiteral("Start training"))->click();
-        QTRY_VERIFY_WITH_TIMEOUT(tab.charts()->lossPoints() >= 2 || !ended.isEmpty(), 120000);
+        QSignalSpy ended(tab.get(), &TrainingTab::runEnded);
+        byName<QPushButton>(tab.get(), QStringLiteral("Start training"))->click();
+        QTRY_VERIFY_WITH_TIMEOUT(tab->charts()->lossPoints() >= 2 || !ended.isEmpty(), 120000);
         QVERIFY(ended.isEmpty());
-        byName<QPushButton>(&tab, QStringLiteral("Cancel training"))->click();
+        byName<QPushButton>(tab.get(), QStringLiteral("Cancel training"))->click();
         QVERIFY(ended.wait(60000) || !ended.isEmpty());
         QCOMPARE(ended.takeFirst().first().toString(), QStringLiteral("cancelled"));
-        QVERIFY(!tab.outcome().has_value());
+        QVERIFY(!tab->outcome().has_value());
         QVERIFY(QFileInfo::exists(TrainingTab::statePathFor(QStringLiteral("interrupted"))));
-        QVERIFY(resume->isEnabled());
-        QVERIFY(tab.statusText().contains(QStringLiteral("Resume training")));
-        screenshot(&tab, QStringLiteral("training-tab-cancelled"));
+        QVERIFY(byName<QPushButton>(tab.get(), QStringLiteral("Resume training"))->isEnabled());
+        QVERIFY(tab->statusText().contains(QStringLiteral("Resume training")));
+        screenshot(tab.get(), QStringLiteral("training-tab-cancelled"));
 
+        // The app restarts: a new tab finds the interrupted run with its data and settings.
+        tab.reset();
+        TrainingTab again(*m_service);
+        again.resize(1280, 860);
+        again.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&again));
+        QCOMPARE(again.setName(), QStringLiteral("interrupted"));
+        QCOMPARE(QString::fromStdString(again.dataPanel()->dataSource().path), QString::fromStdString(m_data));
+        QCOMPARE(again.settingsPanel()->options().epochs, 30);
+        QVERIFY(again.statusText().contains(QStringLiteral("interrupted")));
+        auto* resume = byName<QPushButton>(&again, QStringLiteral("Resume training"));
+        QVERIFY(resume->isEnabled());
+        QSignalSpy endedAgain(&again, &TrainingTab::runEnded);
         resume->click();
-        QVERIFY(ended.wait(240000) || !ended.isEmpty());
-        QCOMPARE(ended.takeFirst().first().toString(), QStringLiteral("finished"));
-        QVERIFY(tab.outcome().has_value());
-        QVERIFY(tab.outcome()->result.resumedFrom >= 2);
-        QCOMPARE(tab.outcome()->result.steps, int64_t(60));
+        QVERIFY(endedAgain.wait(240000) || !endedAgain.isEmpty());
+        QCOMPARE(endedAgain.first().first().toString(), QStringLiteral("finished"));
+        QVERIFY2(again.outcome().has_value(), qPrintable(again.statusText()));
+        QVERIFY(again.outcome()->result.resumedFrom >= 2);
+        QCOMPARE(again.outcome()->result.steps, int64_t(60));
+        QCOMPARE(again.charts()->lossPoints(), 60); // the steps before the restart included
         QVERIFY(!QFileInfo::exists(TrainingTab::statePathFor(QStringLiteral("interrupted"))));
+        QVERIFY(!QFileInfo::exists(TrainingTab::runFilePathFor(QStringLiteral("interrupted"))));
         QVERIFY(!resume->isEnabled());
-        QVERIFY(tab.resultModel()->hasResult());
+        QVERIFY(again.resultModel()->hasResult());
+        screenshot(&again, QStringLiteral("training-tab-resumed"));
     }
 };
 

@@ -192,6 +192,17 @@ void TrainingDataPanel::setSource(const QString& path, const QString& format, co
     inspectNow();
 }
 
+void TrainingDataPanel::setDataSource(const vop::service::DataSource& source)
+{
+    {
+        const QSignalBlocker b1(m_videos), b2(m_validation);
+        m_videos->setText(qs(source.options.videoDir));
+        m_validation->setValue(source.validationFraction * 100.0);
+    }
+    const std::string tmpl = source.options.captionTemplate == "{}" ? std::string() : source.options.captionTemplate;
+    setSource(qs(source.path), qs(source.format), qs(tmpl));
+}
+
 void TrainingDataPanel::setValidationPercent(double percent)
 {
     const QSignalBlocker b(m_validation);

@@ -36,6 +36,8 @@ public:
     // Path, format ("folders" | "sidecar" | "msrvtt"), caption template: then inspects.
     void setSource(const QString& path, const QString& format, const QString& captionTemplate = QString());
     void setValidationPercent(double percent);
+    // Every field from `source` (e.g. a saved run), then inspects.
+    void setDataSource(const vop::service::DataSource& source);
     void setEditable(bool editable);
 
 public Q_SLOTS:

@@ -6,12 +6,14 @@
 #include "training/TrainingCharts.h"
 #include "training/TrainingDataPanel.h"
 #include "training/TrainingResultModel.h"
+#include "training/TrainingRunFile.h"
 #include "training/TrainingSettingsPanel.h"
 
 #include "service/LibraryService.h"
 #include "util/Paths.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -232,6 +234,31 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     setPhase(QString());
     setRunning(false);
     m_use->setEnabled(false);
+    offerInterruptedRun();
+}
+
+void TrainingTab::offerInterruptedRun()
+{
+    const QDir dir(QFileInfo(outputPathFor(QStringLiteral("x"))).absolutePath());
+    const auto states = dir.entryInfoList({QStringLiteral("*.safetensors.state")}, QDir::Files, QDir::Time);
+    for (const QFileInfo& state : states) {
+        const QString name = state.fileName().chopped(int(QStringLiteral(".safetensors.state").size()));
+        if (!applyRunFile(name)) continue;
+        setStatus(QStringLiteral("An interrupted run, '%1', was found: \"Resume training\" continues it with the data and "
+                                 "settings filled in above.").arg(name));
+        return;
+    }
+}
+
+bool TrainingTab::applyRunFile(const QString& name)
+{
+    const auto run = loadRunFile(runFilePathFor(name));
+    if (!run) return false;
+    m_name->setText(name);
+    m_data->setDataSource(run->data);
+    m_settings->setOptions(run->options);
+    updateResume();
+    return true;
 }
 
 TrainingTab::~TrainingTab()
@@ -280,6 +307,11 @@ QString TrainingTab::statePathFor(const QString& name)
     return outputPathFor(name) + QStringLiteral(".state");
 }
 
+QString TrainingTab::runFilePathFor(const QString& name)
+{
+    return outputPathFor(name) + QStringLiteral(".run.json");
+}
+
 void TrainingTab::startTraining()
 {
     start(false);
@@ -287,6 +319,8 @@ void TrainingTab::startTraining()
 
 void TrainingTab::resumeTraining()
 {
+    // The trainer resumes only with the data and settings it started with: use those.
+    applyRunFile(setName());
     start(true);
 }
 
@@ -320,6 +354,10 @@ void TrainingTab::start(bool resume)
     r.options.checkpointEvery = 100;
     r.data.seed = r.options.seed; // the split the trainer makes
     QDir().mkpath(QFileInfo(outputPathFor(m_runName)).absolutePath());
+    if (!resume) {
+        SavedRun saved{m_runName, r.data, r.options};
+        saveRunFile(runFilePathFor(m_runName), saved);
+    }
     m_lastRequest = r;
 
     m_outcome.reset();
@@ -426,6 +464,7 @@ void TrainingTab::onEnded(const QString& state)
     setRunning(false);
     if (state == QLatin1String("finished") && m_pending && m_pending->has_value()) {
         m_outcome = std::move(**m_pending);
+        QFile::remove(runFilePathFor(m_runName)); // nothing left to resume
         setPhase(QStringLiteral("done"));
         m_progress->setRange(0, 1);
         m_progress->setValue(1);

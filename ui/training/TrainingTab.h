@@ -53,6 +53,8 @@ public:
     // Where a run named `name` writes its prompt set, and its training state.
     static QString outputPathFor(const QString& name);
     static QString statePathFor(const QString& name);
+    // What the run was started with (for resuming after a restart).
+    static QString runFilePathFor(const QString& name);
 
 public Q_SLOTS:
     void startTraining();
@@ -75,6 +77,9 @@ private:
     void updateResume();
     void showOutcome();
     void setStatus(const QString& text, bool error = false);
+    // Fills in the newest interrupted run (state + run file in the training folder), if any.
+    void offerInterruptedRun();
+    bool applyRunFile(const QString& name);
 
     vop::service::LibraryService& m_service;
     TrainingDataPanel* m_data = nullptr;
