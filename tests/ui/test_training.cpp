@@ -4,6 +4,7 @@
 // the result beside zero-shot CLIP, make the new set active; cancel a run and resume it.
 #include "test_training_support.h"
 
+#include "promptsets/PromptSetManager.h"
 #include "training/TrainingCharts.h"
 #include "training/TrainingDataPanel.h"
 #include "training/TrainingResultModel.h"
@@ -103,6 +104,12 @@ private Q_SLOTS:
         QCOMPARE(tab.settingsPanel()->options().epochs, vop::TrainOptions{}.epochs); // the trainer's defaults
         QCOMPARE(tab.settingsPanel()->options().lr, vop::TrainOptions{}.lr);
         screenshot(&tab, QStringLiteral("training-tab-data"));
+
+        // The prompt-set manager is one click away.
+        byName<QPushButton>(&tab, QStringLiteral("Manage prompt sets"))->click();
+        auto* manager = tab.findChild<vop::ui::PromptSetManager*>();
+        QVERIFY(manager && manager->isVisible());
+        manager->close();
 
         // A folder that is not a dataset: the reason, no table.
         QSignalSpy inspected(tab.dataPanel(), &vop::ui::TrainingDataPanel::inspected);
