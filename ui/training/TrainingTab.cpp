@@ -123,16 +123,16 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     run->addLayout(nameRow);
 
     auto* buttons = new QHBoxLayout;
-    m_start = new QPushButton(QStringLiteral("Start training"), runBox);
+    m_start = new QPushButton(QStringLiteral("St&art training"), runBox);
     m_start->setAccessibleName(QStringLiteral("Start training"));
     m_start->setToolTip(QStringLiteral("Fit the prompt set on the data with these settings"));
-    m_cancel = new QPushButton(QStringLiteral("Cancel training"), runBox);
+    m_cancel = new QPushButton(QStringLiteral("Can&cel training"), runBox);
     m_cancel->setAccessibleName(QStringLiteral("Cancel training"));
     m_cancel->setToolTip(QStringLiteral("Stop after the current step; the state is saved so the run can be resumed"));
-    m_resume = new QPushButton(QStringLiteral("Resume training"), runBox);
+    m_resume = new QPushButton(QStringLiteral("&Resume training"), runBox);
     m_resume->setAccessibleName(QStringLiteral("Resume training"));
     m_resume->setToolTip(QStringLiteral("Continue the interrupted run of this name (same data and settings)"));
-    auto* manage = new QPushButton(QStringLiteral("Prompt sets..."), runBox);
+    auto* manage = new QPushButton(QStringLiteral("&Prompt sets..."), runBox);
     manage->setAccessibleName(QStringLiteral("Manage prompt sets"));
     manage->setToolTip(QStringLiteral("The installed prompt sets: make active, import, export, rename, delete"));
     buttons->addWidget(m_start);
@@ -184,7 +184,7 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     m_verdict->setAccessibleName(QStringLiteral("Training verdict"));
     result->addWidget(m_verdict);
     auto* useRow = new QHBoxLayout;
-    m_use = new QPushButton(QStringLiteral("Use this prompt set"), resultBox);
+    m_use = new QPushButton(QStringLiteral("&Use this prompt set"), resultBox);
     m_use->setAccessibleName(QStringLiteral("Use this prompt set"));
     m_use->setToolTip(QStringLiteral("Install the new set and make it the library's active set"));
     useRow->addWidget(m_use);
