@@ -111,6 +111,24 @@ private Q_SLOTS:
         QVERIFY(manager && manager->isVisible());
         manager->close();
 
+        // Sidecar captions: clip.mp4 beside clip.txt; the template field goes away.
+        const std::string sidecar = vop::test::runTempDir() + "/sidecar";
+        fs::create_directories(sidecar);
+        for (const char* c : {"red", "green", "blue"}) {
+            fs::copy_file(m_data + "/" + c + "_square/clip0.mp4", sidecar + "/" + c + ".mp4", fs::copy_options::overwrite_existing);
+            vop::test::writeBytes(sidecar + "/" + c + ".txt", std::string("a ") + c + " square\n" + c + " box\n");
+        }
+        auto* format = byName<QComboBox>(&tab, QStringLiteral("Data format"));
+        format->setCurrentIndex(format->findData(QStringLiteral("sidecar")));
+        QVERIFY(!byName<QLineEdit>(&tab, QStringLiteral("Caption template"))->isVisible());
+        byName<QLineEdit>(&tab, QStringLiteral("Training data"))->setText(QString::fromStdString(sidecar));
+        tab.dataPanel()->setValidationPercent(0);
+        QTRY_VERIFY_WITH_TIMEOUT(tab.dataPanel()->summary().has_value(), 20000);
+        QCOMPARE(tab.dataPanel()->summary()->videos, size_t(3));
+        QCOMPARE(tab.dataPanel()->summary()->captions, size_t(6));
+        QCOMPARE(labels->rowCount(), 6);
+        format->setCurrentIndex(format->findData(QStringLiteral("folders")));
+
         // A folder that is not a dataset: the reason, no table.
         QSignalSpy inspected(tab.dataPanel(), &vop::ui::TrainingDataPanel::inspected);
         byName<QLineEdit>(&tab, QStringLiteral("Training data"))->setText(QStringLiteral("/nonexistent/folder"));
