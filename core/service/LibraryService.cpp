@@ -59,20 +59,30 @@ struct LibraryService::Impl {
     std::shared_ptr<library::Indexer> indexer; // the running one (guarded by mu)
     std::optional<store::IndexKey> indexingKey;
 
-    std::map<int, Listener> listeners;
+    // A listener runs under its own (recursive) mutex, so that unsubscribe() can wait for a call
+    // in flight on another thread, while a listener may still unsubscribe itself.
+    struct Subscription {
+        Listener fn;
+        std::recursive_mutex callMu;
+        bool active = true;
+    };
+    std::map<int, std::shared_ptr<Subscription>> listeners;
     int nextListener = 1;
 
     void notify(const LibraryEvent& e)
     {
-        std::vector<Listener> copy;
+        std::vector<std::shared_ptr<Subscription>> copy;
         {
             std::lock_guard<std::mutex> lock(mu);
             for (auto& [id, l] : listeners)
                 copy.push_back(l);
         }
         for (auto& l : copy) {
+            std::lock_guard<std::recursive_mutex> call(l->callMu);
+            if (!l->active)
+                continue;
             try {
-                l(e);
+                l->fn(e);
             } catch (const std::exception& ex) {
                 VOP_LOG_WARN(kArea, "a library listener failed: {}", ex.what());
             } catch (...) {
@@ -373,6 +383,14 @@ LibraryStatus LibraryService::status(const StatusOptions& options)
         ss.dim = s.dim;
         ss.embeddings = s.embeddings;
         ss.active = activeKey && *activeKey == s.key;
+        {
+            std::lock_guard<std::mutex> lock(d->mu);
+            auto it = d->indexes.find(keyString(s.key));
+            if (it != d->indexes.end()) {
+                ss.indexVectors = int64_t(it->second->size());
+                ss.indexState = "loaded";
+            }
+        }
         if (options.inspectIndexes) {
             const std::string path = store::indexFilePath(d->indexDir, s.key);
             if (!fs::exists(path)) {
@@ -409,7 +427,7 @@ std::vector<FileProblem> LibraryService::fileProblems(size_t limit)
         for (const auto& f : catalog.filesWithStatus(status)) {
             if (out.size() >= limit)
                 return out;
-            out.push_back({f.path, f.status, f.error});
+            out.push_back({f.path, f.status, f.error, f.rootId});
         }
     return out;
 }
@@ -677,16 +695,27 @@ void LibraryService::exportPlaylist(const std::vector<search::Moment>& moments, 
 
 int LibraryService::subscribe(Listener listener)
 {
+    auto sub = std::make_shared<Impl::Subscription>();
+    sub->fn = std::move(listener);
     std::lock_guard<std::mutex> lock(d->mu);
     const int id = d->nextListener++;
-    d->listeners[id] = std::move(listener);
+    d->listeners[id] = std::move(sub);
     return id;
 }
 
 void LibraryService::unsubscribe(int handle)
 {
-    std::lock_guard<std::mutex> lock(d->mu);
-    d->listeners.erase(handle);
+    std::shared_ptr<Impl::Subscription> sub;
+    {
+        std::lock_guard<std::mutex> lock(d->mu);
+        auto it = d->listeners.find(handle);
+        if (it == d->listeners.end())
+            return;
+        sub = it->second;
+        d->listeners.erase(it);
+    }
+    std::lock_guard<std::recursive_mutex> call(sub->callMu); // waits for a call in flight
+    sub->active = false;
 }
 
 } // namespace vop::service

@@ -65,6 +65,7 @@ struct FileProblem {
     std::string path;
     store::FileStatus status = store::FileStatus::Failed; // Failed or Skipped
     std::string reason;
+    std::optional<int64_t> rootId; // the root folder it lies under (RootRecord::id)
 };
 
 struct SpaceStatus {
@@ -74,8 +75,9 @@ struct SpaceStatus {
     std::string promptsName;
     int dim = 0;
     int64_t embeddings = 0;    // rows in the catalog
-    int64_t indexVectors = -1; // vectors in its index file (-1: not inspected)
-    std::string indexState;    // "ok", "missing ...", "stale: ...", "rejected: ..." ("" not inspected)
+    int64_t indexVectors = -1; // vectors in its index (-1: neither in memory nor inspected)
+    std::string indexState;    // "loaded" (in this process); inspected: "ok", "missing ...", "stale: ...",
+                               // "rejected: ..."; "" otherwise
     bool active = false;       // the space the current model settings search
 };
 
@@ -215,6 +217,8 @@ public:
     // Notifications ---------------------------------------------------------------------------
     using Listener = std::function<void(const LibraryEvent&)>;
     int subscribe(Listener listener);  // returns a handle for unsubscribe
+    // After it returns the listener is never called again: a call in flight on another thread is
+    // waited for (a listener may unsubscribe itself).
     void unsubscribe(int handle);
 
     struct Impl;

@@ -89,7 +89,7 @@ DatasetSummary summarize(const Dataset& data, const DatasetSplit* split)
     if (s.validationVideos > 0 && s.validationVideos < 10) {
         char buf[256];
         std::snprintf(buf, sizeof buf,
-                      "the validation part holds %zu videos: its R@1 moves in steps of %.0f points, so choosing "
+                      "The validation part holds %zu videos: its R@1 moves in steps of %.0f points, so choosing "
                       "between trained and zero-shot prompts is coarse",
                       s.validationVideos, 100.0 / double(s.validationVideos));
         s.warnings.push_back(buf);
