@@ -34,9 +34,24 @@ std::string manifestPath(const Args& a)
     return a.has("manifest") ? a.get("manifest") : service::defaultManifestPath();
 }
 
+// Where a file that is not in the download folder is found anyway (another model folder, or
+// the copy of the BPE vocabulary that ships with the program); "" when nowhere.
+std::string foundElsewhere(const service::ModelEntry& e)
+{
+    if (!e.isCheckpoint()) {
+        try {
+            return e.file == "bpe_simple_vocab_16e6.txt.gz" ? paths::resolveBpeVocab("") : std::string();
+        } catch (const std::exception&) {
+            return {};
+        }
+    }
+    return paths::findModelFile(e.file);
+}
+
 int runList(const Args& a)
 {
-    const auto manifest = service::readModelManifest(manifestPath(a));
+    const auto path = manifestPath(a);
+    const auto manifest = service::readModelManifest(path);
     const std::string dir = a.get("dir", service::defaultDownloadDir());
     if (a.has("json")) {
         nlohmann::json out = nlohmann::json::array();
@@ -54,10 +69,13 @@ int runList(const Args& a)
         std::string state = s.present ? "present" : "missing";
         if (!s.present && s.partBytes > 0)
             state = "partly downloaded (" + service::formatBytes(s.partBytes) + ")";
+        else if (!s.present)
+            if (auto other = foundElsewhere(e); !other.empty())
+                state = "found at " + other;
         std::printf("%-10s %-30s %-9s %s\n", e.name.c_str(), e.file.c_str(),
                     e.size > 0 ? service::formatBytes(e.size).c_str() : "?", state.c_str());
     }
-    std::printf("folder: %s\n", dir.c_str());
+    std::printf("folder: %s\nmanifest: %s\n", dir.c_str(), path.c_str());
     return 0;
 }
 

@@ -356,4 +356,56 @@ VOP_TEST(shippedBpeVocabularyIsFound)
     ::unsetenv("XDG_DATA_HOME");
 }
 
+#ifdef VOPSEARCH_CLI
+namespace {
+struct Run {
+    int code = -1;
+    std::string out;
+};
+Run cli(const std::string& args)
+{
+    Run r;
+    const std::string cmd = std::string(VOPSEARCH_CLI) + " " + args + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    char buf[4096];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
+        r.out.append(buf, n);
+    const int status = ::pclose(p);
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+} // namespace
+
+VOP_TEST(cliModelsListAndFetch)
+{
+    auto f = makeFixture("cli", 500 * 1000);
+    test::LocalHttpServer server(f.root);
+    const auto manifest = f.root + "/../manifest.tsv";
+    test::writeBytes(manifest, test::manifestRow("test-model", "model.pt", server.url("model.bin"), f.sha,
+                                                 long(f.payload.size())));
+    const auto common = " --manifest " + test::shellQuote(manifest) + " --dir " + test::shellQuote(f.dest);
+    auto list = cli("models list" + common);
+    VOP_CHECK_EQ(list.code, 0);
+    VOP_CHECK(contains(list.out, "test-model") && contains(list.out, "missing"));
+
+    auto fetch = cli("models fetch test-model" + common);
+    VOP_CHECK_EQ(fetch.code, 0);
+    VOP_CHECK(contains(fetch.out, "verified"));
+    VOP_CHECK(test::readBytes(f.dest + "/model.pt") == f.payload);
+    auto again = cli("models fetch test-model" + common);
+    VOP_CHECK(contains(again.out, "present and verified"));
+    VOP_CHECK(contains(cli("models list" + common).out, "present"));
+
+    auto unknown = cli("models fetch nope" + common);
+    VOP_CHECK_EQ(unknown.code, 2);
+    VOP_CHECK(contains(unknown.out, "unknown model 'nope'; known: test-model"));
+
+    server.stop();
+    fs::remove(f.dest + "/model.pt");
+    auto offline = cli("models fetch test-model" + common);
+    VOP_CHECK_EQ(offline.code, 1);
+    VOP_CHECK(contains(offline.out, "check your connection"));
+}
+#endif
+
 VOP_TEST_MAIN()
