@@ -91,6 +91,7 @@ struct Indexer::Impl {
         return !cancelled;
     }
 
+    IndexReport run(Indexer& self, const std::vector<std::string>& roots, const IndexProgressFn& progress);
     void runPipeline(store::Catalog& catalog, const store::IndexKey& key, std::vector<Job> jobs, IndexReport& report,
                      IndexProgress& prog, const IndexProgressFn& progress, const std::string& indexDir);
 };
@@ -133,12 +134,29 @@ std::shared_ptr<store::VectorIndex> Indexer::liveIndex() const
 
 IndexReport Indexer::run(const std::vector<std::string>& roots, const IndexProgressFn& progress)
 {
-    const auto t0 = Clock::now();
-    {
-        std::lock_guard<std::mutex> lock(d->pauseMu); // an Indexer may run again after a cancel
-        d->cancelled = false;
-        d->paused = false;
+    // A cancel sent before the run is honoured; the flags are cleared when a run ends, so an
+    // Indexer may run again after a cancelled run.
+    struct ResetFlags {
+        Impl& d;
+        ~ResetFlags()
+        {
+            std::lock_guard<std::mutex> lock(d.pauseMu);
+            d.cancelled = false;
+            d.paused = false;
+        }
+    } reset{*d};
+    if (d->cancelled) {
+        IndexReport report;
+        report.cancelled = true;
+        return report;
     }
+    return d->run(*this, roots, progress);
+}
+
+IndexReport Indexer::Impl::run(Indexer& self, const std::vector<std::string>& roots, const IndexProgressFn& progress)
+{
+    Impl* const d = this;
+    const auto t0 = Clock::now();
     IndexReport report;
     const std::string indexDir = indexDirFor(d->dbPath);
     FileLock runLock(indexerLockPath(indexDir), FileLock::Mode::Exclusive, d->options.waitForLock);
@@ -152,7 +170,7 @@ IndexReport Indexer::run(const std::vector<std::string>& roots, const IndexProgr
     IndexProgress prog;
     SyncOptions sync = d->options.sync;
     const auto userCancelled = sync.scan.cancelled;
-    sync.scan.cancelled = [this, userCancelled] { return d->cancelled.load() || (userCancelled && userCancelled()); };
+    sync.scan.cancelled = [d, userCancelled] { return d->cancelled.load() || (userCancelled && userCancelled()); };
     sync.scan.progress = [&](size_t n) {
         prog.filesFound = int64_t(n);
         prog.elapsedSeconds = since(t0);
@@ -209,7 +227,7 @@ IndexReport Indexer::run(const std::vector<std::string>& roots, const IndexProgr
     report.indexFile = store::indexFilePath(indexDir, key);
     d->runPipeline(catalog, key, std::move(jobs), report, prog, progress, indexDir);
     report.cancelled = d->cancelled;
-    report.indexVectors = liveIndex()->size();
+    report.indexVectors = self.liveIndex()->size();
     report.timings.wall = since(t0);
     return report;
 }
@@ -361,6 +379,9 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
                     std::string failure;
                     const auto te = Clock::now();
                     try {
+                        std::unique_lock<std::mutex> shared;
+                        if (options.encoderLock)
+                            shared = std::unique_lock<std::mutex>(*options.encoderLock);
                         vecs = encoder.encodeClips(clips, int(batch));
                         if (vecs.size() != live.size())
                             failure = "the encoder returned " + std::to_string(vecs.size()) + " embeddings for " +
@@ -538,7 +559,19 @@ void Indexer::Impl::runPipeline(store::Catalog& catalog, const store::IndexKey& 
             prog.paused = paused;
             prog.framesPerSecond = elapsed > 0 ? double(prog.framesDone) / elapsed : 0;
             prog.etaSeconds = bytesDone > 0 ? elapsed * double(bytesTotal - bytesDone) / double(bytesDone) : -1;
-            progress(prog);
+            try {
+                progress(prog);
+            } catch (...) {
+                // A throwing callback must not unwind past the running workers: stop them, then rethrow.
+                if (!writerFailure)
+                    writerFailure = std::current_exception();
+                {
+                    std::lock_guard<std::mutex> lock(pauseMu);
+                    cancelled = true;
+                    pauseCv.notify_all();
+                }
+                encodeQueue.close();
+            }
             lastProgress = Clock::now();
         }
         if (!writerFailure && options.indexSaveSeconds > 0 && since(lastSave) >= options.indexSaveSeconds) {

@@ -11,7 +11,7 @@
 // `indexSaveSeconds` and at the end; after a kill it is brought up to date from the catalog.
 //
 // Threads: run() blocks; pause(), resume() and cancel() may be called from any thread while
-// it runs (a new run() starts unpaused and uncancelled). The progress callback runs on run()'s
+// it runs, and cancel() also before: the run then returns at once, cancelled (flags clear when a run ends). The progress callback runs on run()'s
 // thread, after every file written and every 100 ms. Exceptions never escape a worker:
 // a file that cannot be decoded is reported (skipped: not a usable video; failed: anything
 // else) and the run goes on.
@@ -22,6 +22,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,9 @@ struct IndexerOptions {
     bool waitForLock = false;     // another indexer on the same catalog: wait (else InputError)
     // When set, the catalog only learns files and spaces but nothing is decoded (a dry run).
     bool scanOnly = false;
+    // Held around every encoder batch, so that another user of the same encoder (a search's text
+    // query) runs between two batches instead of after the whole run. Null: not shared.
+    std::mutex* encoderLock = nullptr;
 };
 
 struct IndexProgress {

@@ -46,8 +46,9 @@ struct JobProgress {
     std::string phase;        // one of phase::*
     int64_t done = 0;         // units done in this phase
     int64_t total = 0;        // 0: unknown
-    double rate = 0;          // units per second (0: unknown)
-    std::string unit;         // "files", "frames", "vectors", "videos", "steps", "bytes"
+    std::string unit;         // what done/total count: "files", "vectors", "videos", "steps", "bytes"
+    double rate = 0;          // speed (0: unknown), in rateUnit ...
+    std::string rateUnit;     // ... e.g. "frames/s" while indexing files, "clips/s" while training
     double etaSeconds = -1;   // < 0: unknown
     bool paused = false;
     std::string detail;       // the file or step at hand, for a status line

@@ -128,6 +128,8 @@ struct RebuildReport {
         store::IndexKey key;
         size_t vectors = 0;
         std::string file;
+        double seconds = 0;
+        std::string modelName, variant, promptsName;
     };
     std::vector<Space> spaces;
 };
@@ -174,7 +176,9 @@ public:
     // active space. Phases: LoadingModel, Scanning, LoadingIndex/BuildingIndex, Indexing,
     // SavingIndex. A cancelled run returns its partial report (report.cancelled).
     // InputError when another indexer holds the catalog or no folder can be scanned.
-    library::IndexReport index(const std::vector<std::string>& roots, JobControl& job);
+    // `detailed` (optional) also gets the indexer's own progress record (segments, frames).
+    library::IndexReport index(const std::vector<std::string>& roots, JobControl& job,
+                               const library::IndexProgressFn& detailed = {});
     bool isIndexing() const;
     // Rebuilds every index of the catalog from its embeddings and saves it (phase BuildingIndex
     // with vectors done/total; cancellable between chunks).

@@ -1,0 +1,293 @@
+#include "service/TrainingService.h"
+
+#include "model/ClipEncoder.h"
+#include "train/Evaluate.h"
+#include "train/FrameCache.h"
+#include "train/VideoFrames.h"
+#include "util/Error.h"
+#include "util/Paths.h"
+#include "util/Sha256.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+namespace vop::service {
+namespace {
+
+void emit(const TrainingListener& l, TrainingEvent e)
+{
+    if (l)
+        l(e);
+}
+
+void emitPhase(const TrainingListener& l, JobControl& job, const char* name)
+{
+    TrainingEvent e;
+    e.kind = TrainingEvent::Kind::Phase;
+    e.phase = name;
+    emit(l, e);
+    JobProgress p;
+    p.phase = name;
+    job.report(p);
+}
+
+void emitMessage(const TrainingListener& l, const std::string& text)
+{
+    TrainingEvent e;
+    e.kind = TrainingEvent::Kind::Message;
+    e.text = text;
+    emit(l, e);
+}
+
+Dataset readData(const DataSource& src)
+{
+    if (src.path.empty())
+        throw InputError("choose the training data: a folder of labelled folders, a folder with .txt captions, "
+                         "or MSR-VTT annotations");
+    return readDataset(src.format, src.path, src.options);
+}
+
+DatasetSummary summarize(const Dataset& data, const DatasetSplit* split)
+{
+    DatasetSummary s;
+    s.format = data.format;
+    s.source = data.source;
+    s.videos = data.videos.size();
+    s.captions = data.captionCount();
+    s.skipped = data.skipped;
+    std::map<std::string, size_t> labels;
+    for (const auto& v : data.videos)
+        for (const auto& c : v.captions)
+            ++labels[c];
+    s.labels.assign(labels.begin(), labels.end());
+    if (split) {
+        s.trainVideos = split->train.videos.size();
+        s.validationVideos = split->validation.videos.size();
+    } else {
+        s.trainVideos = s.videos;
+    }
+    // What "too small" means: prompts are fitted by contrasting clips within a batch and kept by
+    // validation retrieval; with few clips both are noise.
+    if (s.videos < 16)
+        s.warnings.push_back(std::to_string(s.videos) +
+                             " clips are very few to learn from: each training step contrasts at most that many "
+                             "clips, and the result may be no better than zero-shot CLIP (aim for 10+ clips per label)");
+    if (s.validationVideos > 0 && s.validationVideos < 10) {
+        char buf[256];
+        std::snprintf(buf, sizeof buf,
+                      "the validation part holds %zu videos: its R@1 moves in steps of %.0f points, so choosing "
+                      "between trained and zero-shot prompts is coarse",
+                      s.validationVideos, 100.0 / double(s.validationVideos));
+        s.warnings.push_back(buf);
+    }
+    size_t thin = 0;
+    for (const auto& [label, n] : s.labels)
+        if (n < 3)
+            ++thin;
+    if (thin > 0 && s.labels.size() <= s.videos)
+        s.warnings.push_back(std::to_string(thin) + " of " + std::to_string(s.labels.size()) +
+                             " captions have fewer than 3 clips");
+    return s;
+}
+
+std::unique_ptr<ClipEncoder> openBackbone(const BackboneSettings& b, bool training, std::string& sha256)
+{
+    ClipEncoder::Options o;
+    o.checkpoint = paths::resolveCheckpoint(b.checkpoint);
+    o.vocab = b.vocab;
+    o.device = b.device.empty() ? "auto" : b.device;
+    o.halfOnCuda = !training; // training keeps the backbone in fp32
+    o.threads = b.threads;
+    auto clip = std::make_unique<ClipEncoder>(o);
+    sha256 = sha256File(o.checkpoint);
+    return clip;
+}
+
+// Decodes what the cache lacks; returns the messages of videos that failed (and were dropped).
+std::vector<std::string> prepare(Dataset& d, FrameCache& cache, const char* what, JobControl& job,
+                                 const TrainingListener& listener)
+{
+    const size_t before = d.skipped.size();
+    auto r = prepareFrames(
+        d, cache, videoFileDecoder(),
+        [&](size_t done, size_t total) {
+            JobProgress p;
+            p.phase = phase::PreparingFrames;
+            p.done = int64_t(done);
+            p.total = int64_t(total);
+            p.unit = "videos";
+            p.detail = what;
+            job.report(p);
+        },
+        job.cancelFlag());
+    if (job.isCancelled())
+        throw Cancelled();
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s: %zu videos (%zu decoded, %zu from the cache, %zu failed)", what,
+                  d.videos.size(), r.decoded, r.reused, r.failed);
+    emitMessage(listener, buf);
+    return std::vector<std::string>(d.skipped.begin() + long(before), d.skipped.end());
+}
+
+} // namespace
+
+DatasetSummary TrainingService::inspect(const DataSource& source)
+{
+    Dataset data = readData(source);
+    if (source.validationFraction > 0) {
+        const auto split = splitValidation(data, source.validationFraction, source.seed);
+        return summarize(data, &split);
+    }
+    return summarize(data, nullptr);
+}
+
+TrainingOutcome TrainingService::train(const TrainingRequest& request, JobControl& job, const TrainingListener& listener)
+{
+    job.throwIfCancelled();
+    TrainingOutcome out;
+    TrainOptions o = request.options;
+    emitPhase(listener, job, phase::ReadingData);
+    Dataset data = readData(request.data);
+    const auto split = splitValidation(data, request.data.validationFraction, o.seed);
+    out.data = summarize(data, &split);
+    Dataset train = split.train, val = split.validation;
+
+    emitPhase(listener, job, phase::LoadingModel);
+    std::string sha;
+    auto clip = openBackbone(request.backbone, /*training=*/true, sha);
+    job.throwIfCancelled();
+    o.backboneSha256 = sha;
+    if (!o.provenance.count("dataset"))
+        o.provenance["dataset"] = data.format + ": " + data.source;
+    char frac[32];
+    std::snprintf(frac, sizeof frac, "%g", request.data.validationFraction);
+    o.provenance["validation_split"] = frac;
+    o.provenance["skipped"] = std::to_string(data.skipped.size());
+    const std::string cacheDir =
+        request.backbone.frameCacheDir.empty() ? defaultFrameCacheDir() : request.backbone.frameCacheDir;
+    FrameCache cache(cacheDir, FrameSampling{o.prompts.frames, request.backbone.candidates,
+                                             int(clip->config().imageResolution)});
+
+    emitPhase(listener, job, phase::PreparingFrames);
+    for (auto& f : prepare(train, cache, "training", job, listener))
+        out.data.skipped.push_back(f);
+    if (!val.videos.empty())
+        for (auto& f : prepare(val, cache, "validation", job, listener))
+            out.data.skipped.push_back(f);
+    if (train.videos.size() < 2 || val.videos.size() == 1)
+        throw InputError("too few videos decode: " + std::to_string(train.videos.size()) + " for training, " +
+                         std::to_string(val.videos.size()) + " for validation");
+    char line[256];
+    std::snprintf(line, sizeof line, "training %s (%lld parameters) on %zu videos, validating on %zu; %d epochs of batch %d",
+                  variantDisplayName(o.prompts.variant).c_str(),
+                  (long long)countParameters(clip->config(), o.prompts).total(), train.videos.size(), val.videos.size(),
+                  o.epochs, o.batch);
+    emitMessage(listener, line);
+
+    emitPhase(listener, job, phase::Training);
+    TrainCallbacks cb;
+    cb.cancel = job.cancelFlag();
+    cb.onStep = [&](const StepProgress& p) {
+        JobProgress jp;
+        jp.phase = phase::Training;
+        jp.done = p.step;
+        jp.total = p.totalSteps;
+        jp.unit = "steps";
+        jp.rate = p.samplesPerSecond;
+        jp.rateUnit = "clips/s";
+        jp.etaSeconds = p.etaSeconds;
+        char d[64];
+        std::snprintf(d, sizeof d, "epoch %d/%d, loss %.4f", p.epoch, p.epochs, p.loss);
+        jp.detail = d;
+        job.report(jp);
+        TrainingEvent e;
+        e.kind = TrainingEvent::Kind::Step;
+        e.step = p;
+        emit(listener, e);
+        // Pause between steps (cancel is read by the trainer through the flag).
+        job.checkpoint();
+    };
+    cb.onEval = [&](const EvalRecord& r) {
+        TrainingEvent e;
+        e.kind = TrainingEvent::Kind::Evaluation;
+        e.evaluation = r;
+        emit(listener, e);
+    };
+    cb.onStatus = [&](const std::string& s) {
+        TrainingEvent e;
+        const std::string saved = "saved training state";
+        if (s.rfind(saved, 0) == 0) {
+            e.kind = TrainingEvent::Kind::Checkpoint;
+            e.text = o.statePath;
+        } else {
+            e.kind = TrainingEvent::Kind::Message;
+            e.text = s;
+        }
+        emit(listener, e);
+    };
+    out.result = trainPrompts(*clip, train, val, cache, o, cb);
+    if (out.result.hasValidation) {
+        const auto& z = out.result.zeroShot.t2v;
+        const auto& b = out.result.best.t2v;
+        out.gainPoints = b.r1 - z.r1;
+        out.betterThanZeroShot = b.r1 > z.r1 || (b.r1 == z.r1 && b.r5 > z.r5);
+        char v[256];
+        if (out.betterThanZeroShot)
+            std::snprintf(v, sizeof v, "better than zero-shot CLIP by %.1f points (validation t2v R@1 %.1f vs %.1f)",
+                          out.gainPoints, b.r1, z.r1);
+        else
+            std::snprintf(v, sizeof v,
+                          "not better than zero-shot CLIP (validation t2v R@1 %.1f vs %.1f): keeping it is not "
+                          "recommended",
+                          b.r1, z.r1);
+        out.verdict = v;
+    } else {
+        out.verdict = "no validation data: whether the prompts beat zero-shot CLIP is unknown";
+    }
+    return out;
+}
+
+EvaluationOutcome TrainingService::evaluate(const EvaluationRequest& request, JobControl& job,
+                                            const TrainingListener& listener)
+{
+    job.throwIfCancelled();
+    EvaluationOutcome out;
+    emitPhase(listener, job, phase::ReadingData);
+    Dataset data = readData(request.data);
+    if (request.data.validationFraction > 0)
+        data = splitValidation(data, request.data.validationFraction, request.data.seed).validation;
+    out.data = summarize(data, nullptr);
+    int frames = request.frames;
+    if (!request.promptsPath.empty())
+        frames = promptSetFrames(request.promptsPath);
+    if (frames < 1)
+        throw InputError("frames per clip must be at least 1");
+    emitPhase(listener, job, phase::LoadingModel);
+    std::string sha;
+    auto clip = openBackbone(request.backbone, /*training=*/false, sha);
+    FrameCache cache(request.backbone.frameCacheDir.empty() ? defaultFrameCacheDir() : request.backbone.frameCacheDir,
+                     FrameSampling{frames, request.backbone.candidates, int(clip->config().imageResolution)});
+    emitPhase(listener, job, phase::PreparingFrames);
+    for (auto& f : prepare(data, cache, "evaluation", job, listener))
+        out.data.skipped.push_back(f);
+    emitPhase(listener, job, phase::Evaluating);
+    EvalOptions eo;
+    eo.promptsPath = request.promptsPath;
+    eo.backboneSha256 = sha;
+    eo.batch = request.batch;
+    eo.cancel = job.cancelFlag();
+    eo.progress = [&](size_t done, size_t total) {
+        JobProgress p;
+        p.phase = phase::Evaluating;
+        p.done = int64_t(done);
+        p.total = int64_t(total);
+        p.unit = "videos";
+        job.report(p);
+    };
+    out.metrics = evaluatePrompts(*clip, data, cache, eo);
+    return out;
+}
+
+} // namespace vop::service
