@@ -13,6 +13,8 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   # media: FFmpeg libraries, and the CLI used by tests to generate videos
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
+  # tests: real players that open exported playlists (tests/search, shared/tools/check_playlists.py)
+  mpv vlc-bin vlc-plugin-base
   # store
   libsqlite3-dev sqlite3 libhnswlib-dev
   # support libraries

@@ -3,6 +3,7 @@
 #include "LibraryCommon.h"
 
 #include "library/EmbeddingSpace.h"
+#include "search/PlaylistExport.h"
 #include "search/Searcher.h"
 #include "store/Catalog.h"
 #include "store/IndexSync.h"
@@ -13,12 +14,14 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 
 namespace vop::cli {
 namespace {
 
 const char* kSearchUsage =
     "usage: vopsearch-cli search \"QUERY\" [--db PATH] [--checkpoint FILE] [--prompts FILE] [--top K] [--json]\n"
+    "                            [--export FILE [--format F] [--relative]]\n"
     "       vopsearch-cli search --like-video FILE | --like-segment ID [options]\n"
     "Finds the moments that match QUERY: words, \"quoted phrases\", and negative terms (dog -cat). Use the same\n"
     "--checkpoint and --prompts as for 'index'.\n"
@@ -32,6 +35,9 @@ const char* kSearchUsage =
     "  --no-merge          list adjacent matching segments of a file separately\n"
     "  --negative-weight W how strongly negative terms push away (1)\n"
     "  --thumbnails DIR    write each moment's thumbnail to DIR (JPEG) and name it in the output\n"
+    "  --export FILE       also write the moments as a playlist: M3U8 (VLC, mpv), XSPF (VLC), mpv EDL, CSV or JSON\n"
+    "  --format F          the playlist's format, m3u8|xspf|edl|csv|json (default: from FILE's extension)\n"
+    "  --relative          name the videos relative to the playlist's folder (absolute by default)\n"
     "  --device D, --vocab FILE, --frames N  as for 'index'\n"
     "  --json              print a list of {\"path\", \"start\", \"end\", \"score\", \"file_id\", \"segment_id\",\n"
     "                      \"segment_ids\", \"status\", \"thumbnail\"}";
@@ -63,12 +69,35 @@ int64_t parseDate(const std::string& s, const char* option)
     return int64_t(std::mktime(&tm)); // local midnight
 }
 
+// --export FILE [--format F] [--relative]: checked before the search runs.
+std::optional<search::PlaylistOptions> exportOptions(const Args& args, const std::string& query)
+{
+    if (!args.has("export")) {
+        if (args.has("format") || args.has("relative"))
+            throw UsageError("--format and --relative go with --export FILE");
+        return std::nullopt;
+    }
+    const std::string file = args.get("export");
+    const auto format = args.has("format") ? search::parsePlaylistFormat(args.get("format"))
+                                           : search::playlistFormatForPath(file);
+    if (!format)
+        throw UsageError((args.has("format") ? "unknown --format '" + args.get("format") + "'"
+                                             : "cannot tell the playlist format from '" + file + "'") +
+                         "; give --format " + search::playlistFormatNames());
+    search::PlaylistOptions o;
+    o.format = *format;
+    o.relativePaths = args.has("relative");
+    o.title = query;
+    return o;
+}
+
 int runSearch(const std::vector<std::string>& argv)
 {
     Args args(argv,
               {"db", "checkpoint", "vocab", "prompts", "device", "frames", "top", "folder", "ext", "min-duration",
-               "max-duration", "after", "before", "like-video", "like-segment", "negative-weight", "thumbnails"},
-              {"json", "no-merge"});
+               "max-duration", "after", "before", "like-video", "like-segment", "negative-weight", "thumbnails",
+               "export", "format"},
+              {"json", "no-merge", "relative"});
     const auto& pos = args.positionals();
     const bool byVideo = args.has("like-video"), bySegment = args.has("like-segment");
     if (int(!pos.empty()) + int(byVideo) + int(bySegment) != 1 || pos.size() > 1)
@@ -91,6 +120,7 @@ int runSearch(const std::vector<std::string>& argv)
     if (args.has("before"))
         o.filters.modifiedBefore = parseDate(args.get("before"), "before");
     const std::string thumbDir = args.get("thumbnails");
+    const auto exportTo = exportOptions(args, pos.empty() ? std::string() : pos.front());
     o.withThumbnails = !thumbDir.empty();
 
     const std::string db = databasePath(args);
@@ -135,6 +165,11 @@ int runSearch(const std::vector<std::string>& argv)
                                 .string();
             writeFileAtomic(thumbPaths[i], moments[i].thumbnailJpeg);
         }
+    }
+    if (exportTo) {
+        search::writePlaylist(moments, args.get("export"), *exportTo);
+        std::fprintf(stderr, "wrote %zu moments to %s (%s)\n", moments.size(), args.get("export").c_str(),
+                     search::toString(exportTo->format));
     }
     if (args.has("json")) {
         nlohmann::json out = nlohmann::json::array();

@@ -9,8 +9,9 @@
 //  - CSV (RFC 4180): path,start,end,duration,score,title.
 //  - JSON: the moments as `vopsearch-cli search --json` prints them.
 // Times in seconds with millisecond precision. Paths absolute, or relative to the playlist's
-// folder. A name a format cannot hold is an InputError naming the file. Files are written
-// atomically (temp + fsync + rename).
+// folder. A name a format cannot hold is an InputError naming the file (a line break in an M3U8
+// name; a name that is not UTF-8 in CSV or JSON), as are a moment whose end is not after its
+// start and an EDL without moments. Files are written atomically (temp + fsync + rename).
 #include "search/Moment.h"
 
 #include <optional>
@@ -28,6 +29,12 @@ std::optional<PlaylistFormat> playlistFormatForPath(const std::string& path);
 // "M3U8 playlist (*.m3u8)" etc.: for save dialogs.
 std::string playlistFilterName(PlaylistFormat f);
 const char* playlistExtension(PlaylistFormat f);                   // ".m3u8", ...
+// "m3u8|xspf|edl|csv|json": for usage texts and error messages.
+const char* playlistFormatNames();
+
+// A moment's display title: file name and time range, "beach.mp4 1:05.2-1:12.0"; always valid
+// UTF-8 without control characters (those become U+FFFD), so every format can hold it.
+std::string momentTitle(const Moment& m);
 
 struct PlaylistOptions {
     PlaylistFormat format = PlaylistFormat::M3u8;

@@ -1,6 +1,6 @@
 // vopsearch-cli index / search / status / rebuild-index as a user runs them, in child processes:
 // JSON shapes and exit codes, a second prompt set on an indexed library, SIGKILL at random
-// moments (the crash test), and searching from another process while indexing.
+// moments (the crash test), searching from another process while indexing, and search --export.
 #include "LibraryTestSupport.h"
 
 #include <nlohmann/json.hpp>
@@ -361,6 +361,45 @@ VOP_TEST(searchWhileIndexingInAnotherProcess)
     VOP_CHECK_EQ(st["indexed_files"].get<int>(), 30);
     VOP_CHECK_EQ(st["index_vectors"].get<int>(), st["embeddings"].get<int>());
     VOP_CHECK_EQ(st["integrity"].get<std::string>(), std::string("ok"));
+}
+
+// search --export: the playlist written beside the printed results; its format from the
+// extension or --format; bad export options are usage errors (exit 2) that write nothing.
+VOP_TEST(searchExportsPlaylists)
+{
+    const std::string lib = freshDir("cli-export");
+    const std::vector<std::string> names = {"#1 beach, day.mp4", "50% caf\xC3\xA9.mp4", "plain.mp4"};
+    for (size_t i = 0; i < names.size(); ++i)
+        makeVideo(lib + "/" + names[i], 2, int(i) * 3, "64x36", 4);
+    ageTree(lib);
+    const std::string db = "--db " + shellQuote(tempRoot() + "/export.sqlite3") + " " + model();
+    VOP_REQUIRE_EQ(cliJson("index " + shellQuote(lib) + " " + db + " --frames 4 --settle 0")["indexed"].size(),
+                   size_t(3));
+    const std::string out = freshDir("cli-export-out"), search = "search 'colour bars' --top 3 " + db;
+    const json printed = cliJson(search + " --export " + shellQuote(out + "/found.json"));
+    VOP_REQUIRE_EQ(printed.size(), size_t(3));
+    VOP_CHECK(json::parse(readBytes(out + "/found.json")) == printed); // the moments as --json prints them
+
+    VOP_REQUIRE_EQ(cli(search + " --export " + shellQuote(out + "/found.m3u8")).code, 0);
+    const std::string m3u = readBytes(out + "/found.m3u8");
+    VOP_CHECK(m3u.rfind("#EXTM3U\n#PLAYLIST:colour bars\n", 0) == 0);
+    for (const auto& m : printed) {
+        char opts[96];
+        std::snprintf(opts, sizeof opts, "#EXTVLCOPT:start-time=%.3f\n#EXTVLCOPT:stop-time=%.3f\n",
+                      m["start"].get<double>(), m["end"].get<double>());
+        VOP_CHECK(m3u.find(opts) != std::string::npos);
+    }
+    VOP_CHECK(m3u.find("file://" + lib + "/%231%20beach%2C%20day.mp4\n") != std::string::npos);
+    VOP_REQUIRE_EQ(cli(search + " --export " + shellQuote(out + "/found.m3u8") + " --relative").code, 0);
+    VOP_CHECK(readBytes(out + "/found.m3u8").find("\n../cli-export/plain.mp4\n") != std::string::npos);
+    VOP_REQUIRE_EQ(cli(search + " --export " + shellQuote(out + "/found.txt") + " --format edl").code, 0);
+    VOP_CHECK(readBytes(out + "/found.txt").rfind("# mpv EDL v0\n%", 0) == 0);
+
+    VOP_CHECK_EQ(cli(search + " --export " + shellQuote(out + "/unknown.txt")).code, 2);
+    VOP_CHECK_EQ(cli(search + " --export " + shellQuote(out + "/unknown.pls") + " --format pls").code, 2);
+    VOP_CHECK_EQ(cli(search + " --relative").code, 2);
+    VOP_CHECK_EQ(cli(search + " --format csv").code, 2);
+    VOP_CHECK(!fs::exists(out + "/unknown.txt") && !fs::exists(out + "/unknown.pls"));
 }
 
 VOP_TEST_MAIN()
