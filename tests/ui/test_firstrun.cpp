@@ -164,7 +164,7 @@ private Q_SLOTS:
         fs::copy_file(toyModel(), served + "/toy.safetensors", fs::copy_options::overwrite_existing);
         const auto size = fs::file_size(served + "/toy.safetensors");
         // Slow enough to see progress and to cancel mid-way.
-        vop::test::LocalHttpServer server(served, {"--rate", "3000000"});
+        vop::test::LocalHttpServer server(served, {"--rate", "1500000"});
         const auto manifest = m_base + "/manifest.tsv";
         vop::test::writeBytes(manifest, vop::test::manifestRow(vop::service::kDefaultModelName, "toy.safetensors",
                                                                server.url("toy.safetensors"),
