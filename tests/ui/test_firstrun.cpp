@@ -195,7 +195,7 @@ private Q_SLOTS:
         QVERIFY(dialog.statusText().contains(QStringLiteral("resumes")));
         const auto part = fs::path(dest.toStdString()) / "toy.safetensors.part";
         QVERIFY(fs::exists(part) && fs::file_size(part) > 0 && fs::file_size(part) < size);
-        QCOMPARE(download->text(), QStringLiteral("Resume download"));
+        QCOMPARE(download->text().remove(QLatin1Char('&')), QStringLiteral("Resume download"));
         QVERIFY(svc.modelProblem().has_value());
 
         // Retry: it resumes with a Range, verifies, sets the model and closes.
@@ -210,6 +210,34 @@ private Q_SLOTS:
         const auto requests = server.requests();
         QVERIFY(requests.size() >= 2);
         QVERIFY(QString::fromStdString(requests.back()).contains(QStringLiteral("range=bytes=")));
+    }
+
+    void laterDuringADownloadStopsItAndKeepsThePart()
+    {
+        auto& svc = freshService();
+        const auto served = m_base + "/served-later";
+        fs::create_directories(served);
+        fs::copy_file(toyModel(), served + "/toy.safetensors", fs::copy_options::overwrite_existing);
+        vop::test::LocalHttpServer server(served, {"--rate", "1000000"});
+        const auto manifest = m_base + "/later.tsv";
+        vop::test::writeBytes(manifest, vop::test::manifestRow(vop::service::kDefaultModelName, "toy.safetensors",
+                                                               server.url("toy.safetensors"),
+                                                               vop::sha256File(toyModel()), 0));
+        const auto dest = m_base + "/later-downloads";
+        ModelSetupDialog dialog(svc);
+        dialog.setManifestPath(QString::fromStdString(manifest));
+        dialog.setDownloadDir(QString::fromStdString(dest));
+        dialog.show();
+        QTest::mouseClick(button(dialog, QStringLiteral("Download")), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(fs::exists(dest + "/toy.safetensors.part") &&
+                                     fs::file_size(dest + "/toy.safetensors.part") > 0, 60000);
+        QTest::keyClick(&dialog, Qt::Key_Escape); // the same as "Later"
+        QCOMPARE(dialog.result(), int(QDialog::Rejected));
+        QVERIFY(!dialog.isBusy());
+        QVERIFY(!dialog.isVisible());
+        QVERIFY(fs::exists(dest + "/toy.safetensors.part"));
+        QVERIFY(!fs::exists(dest + "/toy.safetensors"));
+        QVERIFY(svc.modelProblem().has_value());
     }
 
     void failedDownloadSaysWhatToDo()

@@ -111,22 +111,22 @@ void ModelSetupDialog::buildUi()
     m_error->setAccessibleName(tr("Model setup error"));
     m_error->hide();
 
-    m_download = new QPushButton(tr("Download"), this);
+    m_download = new QPushButton(tr("&Download"), this);
     m_download->setAccessibleName(tr("Download"));
     m_download->setDefault(true);
     connect(m_download, &QPushButton::clicked, this, &ModelSetupDialog::startDownload);
 
-    m_cancel = new QPushButton(tr("Cancel download"), this);
+    m_cancel = new QPushButton(tr("&Cancel download"), this);
     m_cancel->setAccessibleName(tr("Cancel download"));
     m_cancel->setToolTip(tr("Stop the download; what arrived is kept and the next download resumes from there"));
     connect(m_cancel, &QPushButton::clicked, this, &ModelSetupDialog::cancelDownload);
 
-    m_choose = new QPushButton(tr("Choose a checkpoint file…"), this);
+    m_choose = new QPushButton(tr("C&hoose a checkpoint file…"), this);
     m_choose->setAccessibleName(tr("Choose a checkpoint file"));
     m_choose->setToolTip(tr("Use a CLIP checkpoint you already have (ViT-B-32.pt or .safetensors)"));
     connect(m_choose, &QPushButton::clicked, this, &ModelSetupDialog::chooseCheckpoint);
 
-    m_later = new QPushButton(tr("Later"), this);
+    m_later = new QPushButton(tr("&Later"), this);
     m_later->setAccessibleName(tr("Later"));
     m_later->setToolTip(tr("Close this; the library can be browsed without a model, and File → Settings sets one later"));
     connect(m_later, &QPushButton::clicked, this, &ModelSetupDialog::reject);
@@ -183,14 +183,14 @@ void ModelSetupDialog::refreshButtons()
 
     // What a download would do: where it goes, and whether it resumes an earlier one.
     QString where = tr("The download goes to %1.").arg(QDir::toNativeSeparators(m_downloadDir));
-    m_download->setText(tr("Download"));
+    m_download->setText(tr("&Download"));
     try {
         const std::string manifest = m_manifestPath.isEmpty() ? service::defaultManifestPath() : m_manifestPath.toStdString();
         const auto entries = service::readModelManifest(manifest);
         const auto& entry = service::findModel(entries, service::kDefaultModelName);
         const auto local = service::localModelState(entry, m_downloadDir.toStdString());
         if (local.partBytes > 0) {
-            m_download->setText(tr("Resume download"));
+            m_download->setText(tr("&Resume download"));
             where += QLatin1Char(' ') + tr("%1 arrived earlier and is kept.").arg(bytes(local.partBytes));
         }
         m_download->setToolTip(tr("Download %1 (%2), check its sha256 and use it")
