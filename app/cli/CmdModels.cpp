@@ -98,8 +98,8 @@ public:
     explicit ProgressPrinter(bool quiet) : m_quiet(quiet), m_tty(::isatty(STDERR_FILENO)) {}
     void operator()(const service::JobProgress& p)
     {
-        if (m_quiet)
-            return;
+        if (m_quiet || (p.done == 0 && p.total == 0))
+            return; // nothing to say before the first byte or the size
         const int tenth = p.total > 0 ? int(p.fraction() * 10) : -1;
         if (!m_tty && p.phase == m_phase && tenth == m_tenth)
             return;
