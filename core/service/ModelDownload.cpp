@@ -189,6 +189,7 @@ struct Transfer {
         JobProgress p;
         p.phase = phase::DownloadingModel;
         p.unit = "bytes";
+        p.rateUnit = "bytes/s";
         p.done = have;
         p.total = total;
         p.detail = detail;

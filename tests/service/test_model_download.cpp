@@ -138,6 +138,7 @@ VOP_TEST(downloadsVerifiesAndReportsProgress)
         if (p.phase != phase::DownloadingModel)
             continue;
         VOP_CHECK_EQ(p.unit, std::string("bytes"));
+        VOP_CHECK_EQ(p.rateUnit, std::string("bytes/s"));
         monotonic = monotonic && p.done >= last;
         last = p.done;
         sawTotal = sawTotal || p.total == int64_t(f.payload.size());

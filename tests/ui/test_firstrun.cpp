@@ -46,7 +46,7 @@ QPushButton* button(QWidget& w, const QString& accessibleName)
 
 void saveScreenshot(QWidget& w, const QString& name)
 {
-    const QString dir = QStringLiteral(VOP_ARTIFACTS_DIR);
+    const QString dir = QStringLiteral(VOPSEARCH_ARTIFACTS_DIR);
     QDir().mkpath(dir);
     QVERIFY(w.grab().save(dir + QLatin1Char('/') + name));
 }

@@ -14,6 +14,7 @@ JobProgressData JobProgressData::from(const vop::service::JobProgress& p)
     d.total = p.total;
     d.rate = p.rate;
     d.unit = QString::fromStdString(p.unit);
+    d.rateUnit = QString::fromStdString(p.rateUnit);
     d.etaSeconds = p.etaSeconds;
     d.paused = p.paused;
     d.detail = QString::fromStdString(p.detail);

@@ -34,8 +34,9 @@ struct JobProgressData {
     QString phase;           // one of vop::service::phase::*
     qint64 done = 0;
     qint64 total = 0;        // 0: unknown
-    double rate = 0;         // units per second (0: unknown)
-    QString unit;            // "files", "frames", ...
+    QString unit;            // what done/total count: "files", "vectors", ...
+    double rate = 0;         // speed (0: unknown), in rateUnit ...
+    QString rateUnit;        // ... "frames/s", "vectors/s"
     double etaSeconds = -1;  // < 0: unknown
     bool paused = false;
     QString detail;

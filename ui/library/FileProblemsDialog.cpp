@@ -53,9 +53,10 @@ FileProblemsDialog::FileProblemsDialog(const std::vector<vop::service::FileProbl
 
     auto* summary = new QLabel(m_table->rowCount() == 0
                                    ? tr("No problems: every file found could be indexed.")
-                                   : tr("%n file(s). Failed files are retried at the next scan when they change; "
-                                        "skipped ones are not videos or could not be read.",
-                                        nullptr, m_table->rowCount()),
+                                   : (m_table->rowCount() == 1 ? tr("1 file.") : tr("%1 files.").arg(m_table->rowCount()))
+                                       + QLatin1Char(' ')
+                                       + tr("Failed files are tried again when they change; skipped ones are "
+                                            "not videos or could not be read."),
                                this);
     summary->setWordWrap(true);
     layout->addWidget(summary);

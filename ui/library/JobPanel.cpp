@@ -132,6 +132,7 @@ void JobPanel::onStarted()
     m_counts->clear();
     m_detail->clear();
     m_bar->setRange(0, 0); // busy until the first report says how much there is
+    m_bar->setTextVisible(true);
     updateButtons();
 }
 
@@ -140,8 +141,10 @@ void JobPanel::onEnded()
     m_phase->setText(tr("Idle"));
     m_counts->setText(m_idleText);
     m_detail->clear();
+    m_detail->hide();
     m_bar->setRange(0, 100);
     m_bar->setValue(0);
+    m_bar->setTextVisible(false);
     m_cancelRequested = false;
     updateButtons();
 }
@@ -168,15 +171,17 @@ void JobPanel::showProgress(const JobProgressData& p)
     else if (p.done > 0)
         parts << tr("%1 %2").arg(locale.toString(p.done), p.unit);
     if (p.rate > 0 && !p.paused)
-        parts << tr("%1 %2/s").arg(locale.toString(p.rate, 'f', p.rate < 10 ? 1 : 0),
-                                   p.unit == QLatin1String("files") ? tr("files") : p.unit);
+        parts << tr("%1 %2").arg(locale.toString(p.rate, 'f', p.rate < 10 ? 1 : 0),
+                                 p.rateUnit.isEmpty() ? p.unit + QStringLiteral("/s") : p.rateUnit);
     const QString eta = formatDuration(p.etaSeconds);
     if (!eta.isEmpty() && !p.paused)
         parts << tr("about %1 left").arg(eta);
     m_counts->setText(parts.join(QStringLiteral("  ·  ")));
     const QString detail = p.detail;
-    m_detail->setText(detail);
+    // A path: its file name (the whole path in the tooltip).
+    m_detail->setText(detail.startsWith(QLatin1Char('/')) ? QFileInfo(detail).fileName() : detail);
     m_detail->setToolTip(detail);
+    m_detail->setVisible(!detail.isEmpty());
     updateButtons();
 }
 

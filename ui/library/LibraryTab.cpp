@@ -9,6 +9,7 @@
 
 #include "util/Error.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -23,7 +24,14 @@
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <mutex>
+
 namespace vop::ui {
+
+struct LibraryTab::EventRelay {
+    std::mutex mu;
+    LibraryTab* tab = nullptr;
+};
 
 namespace {
 
@@ -55,6 +63,12 @@ QString fileName(const std::string& path)
 QString count(int64_t n)
 {
     return QLocale().toString(qlonglong(n));
+}
+
+// "1 file", "3 files" (English plurals without a translation file).
+QString counted(int64_t n, const char* one, const char* many)
+{
+    return QCoreApplication::translate("LibraryTab", n == 1 ? one : many).arg(count(n));
 }
 
 QPushButton* button(const QString& text, const QString& tip, QWidget* parent)
@@ -101,25 +115,33 @@ LibraryTab::LibraryTab(vop::service::LibraryService& service, QWidget* parent)
     });
     connect(m_watcher, &LibraryWatcher::watching, this, [this](int folders) {
         const int minutes = m_watcher->rescanMinutes();
-        m_watchLabel->setText(minutes > 0 ? tr("Watching %n folder(s) for changes; a full rescan every %1 min.",
-                                               nullptr, folders)
+        const QString watched = counted(folders, "%1 folder", "%1 folders");
+        m_watchLabel->setText(minutes > 0 ? tr("Watching %1 for changes; everything is rescanned every %2 min.")
+                                                .arg(watched)
                                                 .arg(minutes)
-                                          : tr("Watching %n folder(s) for changes.", nullptr, folders));
+                                          : tr("Watching %1 for changes.").arg(watched));
     });
 
     // Service events arrive on the thread that caused them: hop to the UI thread.
-    m_subscription = m_service.subscribe([this](const vop::service::LibraryEvent& e) {
-        QMetaObject::invokeMethod(this, [this, e] { onServiceEvent(e); }, Qt::QueuedConnection);
+    m_relay = std::make_shared<EventRelay>();
+    m_relay->tab = this;
+    m_subscription = m_service.subscribe([relay = m_relay](const vop::service::LibraryEvent& e) {
+        std::lock_guard<std::mutex> lock(relay->mu);
+        if (LibraryTab* tab = relay->tab)
+            QMetaObject::invokeMethod(tab, [tab, e] { tab->onServiceEvent(e); }, Qt::QueuedConnection);
     });
     refresh(false);
 }
 
 LibraryTab::~LibraryTab()
 {
-    if (m_subscription >= 0)
-        m_service.unsubscribe(m_subscription);
+    {
+        std::lock_guard<std::mutex> lock(m_relay->mu);
+        m_relay->tab = nullptr;
+    }
+    m_service.unsubscribe(m_subscription);
     m_refresh.waitForFinished();
-    // m_runner's destructor cancels a running job and waits for it.
+    // m_runner's destructor cancels a running job and joins its thread (no event loop here).
 }
 
 void LibraryTab::buildUi()
@@ -334,27 +356,31 @@ void LibraryTab::onJobEnded()
 {
     const JobKind kind = m_jobKind;
     m_jobKind = JobKind::None;
+    m_liveVectors = -1;
     const auto state = m_runner.state();
     QString summary;
     if (kind == JobKind::Index && m_indexReport) {
         const auto& r = *m_indexReport;
-        summary = tr("Last run: %1 indexed, %2 skipped, %3 failed; %4 segments, %5 frames in %6.")
-                      .arg(tr("%n file(s)", nullptr, int(r.indexed.size())))
+        summary = tr("Last run: %1 indexed, %2 skipped, %3 failed; %4, %5")
+                      .arg(counted(int64_t(r.indexed.size()), "%1 file", "%1 files"))
                       .arg(r.skipped.size())
                       .arg(r.failed.size())
-                      .arg(r.segments)
-                      .arg(r.frames)
-                      .arg(JobPanel::formatDuration(r.timings.wall));
+                      .arg(counted(r.segments, "%1 segment", "%1 segments"))
+                      .arg(counted(r.frames, "%1 frame", "%1 frames"));
+        summary += r.timings.wall > 0.5 ? tr(" in %1.").arg(JobPanel::formatDuration(r.timings.wall))
+                                        : QStringLiteral(".");
         if (state == vop::service::JobState::Finished && !r.failed.empty())
-            m_banner->showMessage(tr("%n file(s) could not be indexed.", nullptr, int(r.failed.size())),
+            m_banner->showMessage(tr("%1 could not be indexed.")
+                                      .arg(counted(int64_t(r.failed.size()), "%1 file", "%1 files")),
                                   tr("The other videos are searchable. See the reasons to fix or remove them."),
                                   ErrorBanner::Level::Warning, tr("Show problems"));
     } else if (kind == JobKind::Rebuild && m_rebuildReport) {
         size_t vectors = 0;
         for (const auto& s : m_rebuildReport->spaces)
             vectors += s.vectors;
-        summary = tr("Last run: rebuilt %n index(es), %1 vectors.", nullptr, int(m_rebuildReport->spaces.size()))
-                      .arg(vectors);
+        summary = tr("Last run: rebuilt %1, %2.")
+                      .arg(counted(int64_t(m_rebuildReport->spaces.size()), "%1 index", "%1 indexes"))
+                      .arg(counted(int64_t(vectors), "%1 vector", "%1 vectors"));
     }
     const QString what = kind == JobKind::Rebuild ? tr("Rebuilding the index") : tr("Indexing");
     if (state == vop::service::JobState::Cancelled) {
@@ -448,7 +474,9 @@ void LibraryTab::applySnapshot(const LibrarySnapshot& s)
                          QString::fromStdString(s.model.device).toHtmlEscaped(),
                          s.model.threads > 0 ? QString::number(s.model.threads) : tr("all cores"));
         if (active)
-            model += tr("<br>Space: %1, %2 dimensions").arg(QString::fromStdString(active->variant).toHtmlEscaped())
+            model += tr("<br>Embeddings: %1, %2 dimensions")
+                         .arg(active->variant == "zero" ? tr("zero-shot")
+                                                        : QString::fromStdString(active->variant).toHtmlEscaped())
                          .arg(active->dim);
     }
     m_model->setText(model);

@@ -86,6 +86,10 @@ private:
     vop::service::LibraryService& m_service;
     JobRunner m_runner;
     int m_subscription = -1;
+    // Service events come from worker threads; the relay is how they reach this tab, and the
+    // tab cuts it before it dies (unsubscribe does not wait for a listener in flight).
+    struct EventRelay;
+    std::shared_ptr<EventRelay> m_relay;
 
     ErrorBanner* m_banner = nullptr;
     RootsModel* m_rootsModel = nullptr;

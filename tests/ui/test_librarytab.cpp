@@ -1,0 +1,255 @@
+// The Library tab over a real library service, a real catalog and the toy CLIP model: folders
+// are added (button path and drop), indexed in the background, and the job panel pauses,
+// resumes and cancels the real index job while the UI thread keeps processing events; failures
+// reach the banner; a change in a watched folder starts an incremental index job.
+#include "LibraryTabFixture.h"
+
+#include "common/ErrorBanner.h"
+#include "library/FileProblemsDialog.h"
+#include "library/JobPanel.h"
+#include "library/LibraryTab.h"
+#include "library/LibraryWatcher.h"
+#include "library/RootsModel.h"
+#include "library/RootsView.h"
+
+#include <QMimeData>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTimer>
+#include <QUrl>
+#include <QtTest>
+
+#include <filesystem>
+
+using namespace vop::test::ui;
+using vop::ui::JobRunner;
+using vop::ui::LibraryTab;
+
+namespace {
+
+template <class T>
+T* findByAccessibleName(QWidget& root, const QString& name)
+{
+    for (T* w : root.findChildren<T*>())
+        if (w->accessibleName() == name)
+            return w;
+    return nullptr;
+}
+
+// Re-reads the status and waits until the tab shows it.
+bool refreshed(LibraryTab& tab)
+{
+    QSignalSpy spy(&tab, &LibraryTab::refreshed);
+    tab.refresh(false);
+    return spy.wait(60000);
+}
+
+int64_t indexedFiles(LibraryTab& tab)
+{
+    return tab.snapshot().status.counts.indexedFiles;
+}
+
+} // namespace
+
+class TestLibraryTab : public QObject {
+    Q_OBJECT
+    std::string m_videos;
+    std::unique_ptr<vop::service::LibraryService> m_service;
+    std::unique_ptr<LibraryTab> m_tab;
+    static constexpr int kVideos = 16;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        m_videos = freshDir("videos");
+        QVERIFY(makeShapesLibrary(m_videos, kVideos));
+        vop::test::writeBytes(m_videos + "/broken.mp4", std::string(4096, '\x7f')); // not a video
+        m_service = std::make_unique<vop::service::LibraryService>(
+            toyLibraryOptions(freshDir("catalog") + "/library.sqlite3"));
+        QVERIFY(!m_service->modelProblem());
+        m_tab = std::make_unique<LibraryTab>(*m_service);
+        m_tab->resize(1000, 640);
+        m_tab->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_tab.get()));
+    }
+
+    void controlsHaveTheirAccessibleNames()
+    {
+        for (const char* name : {"Add folder", "Scan now", "Pause", "Resume", "Cancel"})
+            QVERIFY2(findByAccessibleName<QPushButton>(*m_tab, QString::fromLatin1(name)), name);
+        QVERIFY(findByAccessibleName<QProgressBar>(*m_tab, QStringLiteral("Indexing progress")));
+        // Nothing runs: only adding is possible.
+        QVERIFY(!findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Pause"))->isEnabled());
+        QVERIFY(!findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Cancel"))->isEnabled());
+        QVERIFY(findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Add folder"))->isEnabled());
+    }
+
+    // Pause and Cancel on a real index job: paused at once, it holds while the UI thread keeps
+    // processing events, and a cancel ends it even while paused.
+    void jobPanelPausesAndCancelsARealIndexJob()
+    {
+        JobRunner& runner = m_tab->jobRunner();
+        QPushButton* pause = findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Pause"));
+        QPushButton* resume = findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Resume"));
+        QPushButton* cancel = findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Cancel"));
+        QSignalSpy pausedChanged(&runner, &JobRunner::pausedChanged);
+        QSignalSpy cancelled(&runner, &JobRunner::cancelled);
+        QSignalSpy finished(&runner, &JobRunner::finished);
+
+        // A timer on the UI thread: it must keep firing whatever the job does.
+        int ticks = 0;
+        QTimer timer;
+        connect(&timer, &QTimer::timeout, this, [&] { ++ticks; });
+        timer.start(10);
+
+        QVERIFY(m_tab->addFolders({QString::fromStdString(m_videos)})); // adds and starts indexing
+        QVERIFY(runner.isRunning());
+        QVERIFY(pause->isEnabled());
+        QVERIFY(!resume->isEnabled());
+        pause->click();
+        QVERIFY(!pause->isEnabled());
+        QVERIFY(resume->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(pausedChanged.count() >= 1, 120000);
+        QCOMPARE(pausedChanged.last().at(0).toBool(), true);
+        QVERIFY(m_tab->jobPanel()->phaseText().startsWith(QStringLiteral("Paused")));
+
+        // Paused: the UI thread keeps running; the job neither ends nor leaves its pause.
+        const int ticksAtPause = ticks;
+        QTRY_VERIFY_WITH_TIMEOUT(ticks >= ticksAtPause + 30, 60000);
+        QVERIFY(runner.isRunning());
+        QVERIFY(runner.lastProgress().paused);
+        QCOMPARE(finished.count(), 0);
+
+        const int ticksBeforeCancel = ticks;
+        cancel->click();
+        QVERIFY(!cancel->isEnabled()); // once is enough
+        QTRY_VERIFY_WITH_TIMEOUT(cancelled.count() == 1, 120000);
+        QCOMPARE(finished.count(), 0);
+        QVERIFY(!runner.isRunning());
+        QVERIFY(!pause->isEnabled() && !resume->isEnabled() && !cancel->isEnabled());
+        QVERIFY(ticks > ticksBeforeCancel);
+        QCOMPARE(m_tab->jobPanel()->phaseText(), QStringLiteral("Idle"));
+
+        QVERIFY(refreshed(*m_tab));
+        QVERIFY(indexedFiles(*m_tab) < kVideos); // paused before it could index everything
+        QCOMPARE(m_tab->rootsModel()->rowCount(), 1);
+    }
+
+    // Scan now, paused at once and resumed: the job can only finish when Resume reached it.
+    void scanNowPausedAndResumedFinishesTheLibrary()
+    {
+        JobRunner& runner = m_tab->jobRunner();
+        QSignalSpy pausedChanged(&runner, &JobRunner::pausedChanged);
+        QSignalSpy finished(&runner, &JobRunner::finished);
+        QPushButton* scan = findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Scan now"));
+        QPushButton* pause = findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Pause"));
+        QPushButton* resume = findByAccessibleName<QPushButton>(*m_tab, QStringLiteral("Resume"));
+        int ticks = 0;
+        QTimer timer;
+        connect(&timer, &QTimer::timeout, this, [&] { ++ticks; });
+        timer.start(10);
+
+        QVERIFY(scan->isEnabled());
+        scan->click();
+        QVERIFY(runner.isRunning());
+        pause->click();
+        QTRY_VERIFY_WITH_TIMEOUT(pausedChanged.count() >= 1, 120000);
+        const int ticksAtPause = ticks;
+        QTRY_VERIFY_WITH_TIMEOUT(ticks >= ticksAtPause + 30, 60000);
+        QCOMPARE(finished.count(), 0);
+        QVERIFY(runner.isRunning());
+
+        resume->click();
+        QVERIFY(pause->isEnabled());
+        QVERIFY(!resume->isEnabled());
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 300000);
+        QCOMPARE(pausedChanged.last().at(0).toBool(), false);
+        QVERIFY(m_tab->jobPanel()->progressBar()->accessibleName() == QStringLiteral("Indexing progress"));
+
+        QVERIFY(refreshed(*m_tab));
+        QCOMPARE(indexedFiles(*m_tab), int64_t(kVideos));
+        const auto& root = m_tab->rootsModel()->roots().at(0);
+        QCOMPARE(root.indexed, int64_t(kVideos));
+        QCOMPARE(root.failed + root.skipped, int64_t(1));
+        const QString failedCell =
+            m_tab->rootsModel()->index(0, vop::ui::RootsModel::Failed).data().toString();
+        QCOMPARE(failedCell, QStringLiteral("1"));
+
+        // The reason is there on demand.
+        const auto problems = m_service->fileProblems();
+        vop::ui::FileProblemsDialog dialog(problems, QString::fromStdString(m_videos));
+        QCOMPARE(dialog.rowCount(), 1);
+        vop::ui::FileProblemsDialog elsewhere(problems, QStringLiteral("/somewhere/else"));
+        QCOMPARE(elsewhere.rowCount(), 0);
+
+        saveScreenshot(*m_tab, QStringLiteral("library-tab.png"));
+    }
+
+    void aChangeInAWatchedFolderStartsAnIncrementalIndex()
+    {
+        JobRunner& runner = m_tab->jobRunner();
+        QSignalSpy finished(&runner, &JobRunner::finished);
+        m_tab->watcher()->setDebounceMs(200);
+        QTRY_VERIFY_WITH_TIMEOUT(m_tab->watcher()->watchedFolderCount() >= 1, 30000);
+        const std::string extra = freshDir("extra");
+        QVERIFY(makeShapesLibrary(extra, 1));
+        std::filesystem::rename(extra + "/0-red.mp4", m_videos + "/new-red.mp4");
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() >= 1, 300000);
+        QVERIFY(refreshed(*m_tab));
+        QCOMPARE(indexedFiles(*m_tab), int64_t(kVideos + 1));
+    }
+
+    void errorsReachTheBannerAndTheAppGoesOn()
+    {
+        JobRunner& runner = m_tab->jobRunner();
+        QSignalSpy failed(&runner, &JobRunner::failed);
+        // Not a folder: refused at once, with the reason.
+        QVERIFY(!m_tab->addFolders({QStringLiteral("/no/such/folder")}));
+        QVERIFY(m_tab->banner()->isVisible());
+        QVERIFY(m_tab->banner()->text().contains(QStringLiteral("/no/such/folder")));
+        QVERIFY(!m_tab->banner()->hint().isEmpty());
+        m_tab->banner()->dismiss();
+
+        // A job that throws inside the core ends as a failure on the banner.
+        m_tab->startIndex({QStringLiteral("/no/such/folder")});
+        QTRY_VERIFY_WITH_TIMEOUT(failed.count() == 1, 60000);
+        QVERIFY(m_tab->banner()->isVisible());
+        QVERIFY(!m_tab->banner()->hint().isEmpty());
+        QVERIFY(!runner.isRunning());
+    }
+
+    void aDroppedFolderBecomesARootAndRemovingForgetsIt()
+    {
+        const std::string dropped = freshDir("dropped");
+        auto* mime = new QMimeData;
+        mime->setUrls({QUrl::fromLocalFile(QString::fromStdString(dropped)),
+                       QUrl::fromLocalFile(QString::fromStdString(m_videos + "/0-red.mp4"))}); // a file: ignored
+        QCOMPARE(vop::ui::droppedFolders(mime), QStringList{QString::fromStdString(dropped)});
+        QWidget* viewport = m_tab->rootsView()->viewport();
+        const QPoint at = viewport->rect().center();
+        QDragEnterEvent enter(at, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(viewport, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(at, Qt::CopyAction, mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(viewport, &drop);
+        delete mime;
+        QTRY_VERIFY_WITH_TIMEOUT(!m_tab->jobRunner().isRunning(), 120000);
+        QVERIFY(refreshed(*m_tab));
+        QCOMPARE(m_tab->rootsModel()->rowCount(), 2);
+
+        QVERIFY(m_tab->removeFolder(QString::fromStdString(dropped), false));
+        QVERIFY(refreshed(*m_tab));
+        QCOMPARE(m_tab->rootsModel()->rowCount(), 1);
+        QCOMPARE(m_tab->rootsModel()->pathAt(0).toStdString(), std::filesystem::canonical(m_videos).string());
+    }
+
+    void cleanupTestCase()
+    {
+        m_tab.reset();
+        m_service.reset();
+    }
+};
+
+QTEST_MAIN(TestLibraryTab)
+#include "test_librarytab.moc"
