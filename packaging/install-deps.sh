@@ -20,7 +20,8 @@ PACKAGES=(
   # support libraries
   libspdlog-dev libfmt-dev nlohmann-json3-dev zlib1g-dev
   # GUI: Qt 6 widgets, multimedia (+ GStreamer backend for playback), charts
-  qt6-base-dev qt6-base-dev-tools qt6-multimedia-dev qt6-charts-dev libqt6svg6
+  # (Qt6Charts' CMake package needs Qt6OpenGL, which qt6-charts-dev does not pull in)
+  qt6-base-dev qt6-base-dev-tools qt6-multimedia-dev qt6-charts-dev libqt6opengl6-dev libqt6svg6
   libgl-dev libvulkan-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-libav
   # headless GUI runs

@@ -45,6 +45,11 @@ MainWindow::MainWindow(Settings& settings, vop::service::LibraryService& service
     layout->setContentsMargins(6, 6, 6, 0);
     m_banner = new ErrorBanner(central);
     layout->addWidget(m_banner);
+    connect(m_banner, &ErrorBanner::actionTriggered, this, [this] {
+        if (m_bannerIsModelProblem)
+            showSettings();
+    });
+    connect(m_banner, &ErrorBanner::dismissed, this, [this] { m_bannerIsModelProblem = false; });
     m_tabs = new QTabWidget(central);
     m_tabs->setObjectName(QStringLiteral("mainTabs"));
     m_tabs->setDocumentMode(true);
@@ -91,6 +96,8 @@ void MainWindow::buildMenus()
     file->addSeparator();
     m_settingsAction = file->addAction(tr("&Settings…"), this, &MainWindow::showSettings);
     m_settingsAction->setShortcuts(QKeySequence::Preferences);
+    if (m_settingsAction->shortcuts().isEmpty()) // desktops without a standard binding
+        m_settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
     m_settingsAction->setMenuRole(QAction::PreferencesRole);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -151,12 +158,14 @@ void MainWindow::showSettings()
         m_library->watcher()->setRescanMinutes(m_settings.rescanMinutes());
     if (thumbBefore != m_settings.thumbnailSize())
         Q_EMIT thumbnailSizeChanged(m_settings.thumbnailSize());
-    if (before.dbPath != after.dbPath)
+    if (before.dbPath != after.dbPath) {
+        m_bannerIsModelProblem = false;
         m_banner->showMessage(tr("The new database location is used from the next start."),
                               tr("Restart vopsearch to open %1.").arg(QString::fromStdString(after.dbPath)),
                               ErrorBanner::Level::Info);
+    }
     applySettings(before.model != after.model,
-                  before.indexing.clips.window != after.indexing.clips.window);
+                  before.indexing.segments.window != after.indexing.segments.window);
 }
 
 void MainWindow::applySettings(bool modelChanged, bool indexingChanged)
@@ -177,8 +186,8 @@ void MainWindow::applySettings(bool modelChanged, bool indexingChanged)
         }
         if (indexingChanged) {
             auto options = m_service.indexerOptions();
-            options.clips.window = wanted.indexing.clips.window;
-            options.clips.segmentMax = wanted.indexing.clips.segmentMax;
+            options.segments.window = wanted.indexing.segments.window;
+            options.segments.segmentMax = wanted.indexing.segments.segmentMax;
             m_service.setIndexerOptions(options);
         }
     } catch (const std::exception& e) {
@@ -186,8 +195,30 @@ void MainWindow::applySettings(bool modelChanged, bool indexingChanged)
                               ErrorBanner::Level::Warning);
     }
     updateModelLabel();
+    showModelProblem();
     m_library->refresh(false);
     Q_EMIT settingsApplied();
+}
+
+void MainWindow::showModelProblem()
+{
+    std::optional<std::string> problem;
+    try {
+        problem = m_service.modelProblem();
+    } catch (const std::exception& e) {
+        problem = e.what();
+    }
+    if (!problem) {
+        if (m_bannerIsModelProblem)
+            m_banner->dismiss();
+        m_bannerIsModelProblem = false;
+        return;
+    }
+    m_banner->showMessage(tr("No CLIP model found, so indexing and search are off."),
+                          tr("%1\nOr choose a checkpoint in Settings. You can browse the library meanwhile.")
+                              .arg(QString::fromStdString(*problem)),
+                          ErrorBanner::Level::Warning, tr("Settings…"));
+    m_bannerIsModelProblem = true;
 }
 
 void MainWindow::updateModelLabel()

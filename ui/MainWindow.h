@@ -44,6 +44,9 @@ public Q_SLOTS:
     void showAbout();
     // Applies the settings that can change while running (model, indexing, rescan, thumbnails).
     void applySettings(bool modelChanged, bool indexingChanged);
+    // Shows why there is no model (service.modelProblem()) on the banner, with a way to the
+    // Settings; hides that message once a model is there.
+    void showModelProblem();
 
 Q_SIGNALS:
     // Settings → OK: the thumbnail size to use in result views.
@@ -66,6 +69,7 @@ private:
     QLabel* m_modelLabel = nullptr;
     QAction* m_export = nullptr;
     QAction* m_settingsAction = nullptr;
+    bool m_bannerIsModelProblem = false;
 };
 
 } // namespace vop::ui

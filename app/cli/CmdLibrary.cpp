@@ -94,67 +94,42 @@ int runIndex(const std::vector<std::string>& argv)
     const std::string db = databasePath(args);
     std::vector<std::string> roots = args.positionals();
     library::IndexerOptions o;
-    o.clips.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
-    o.clips.segmentMax = args.getDouble("segment-max", 30);
-    o.clips.window = args.getDouble("window", 15);
-    o.clips.overlap = args.getDouble("overlap", 0);
-    if (!(o.clips.window > 0) || !(o.clips.overlap >= 0) || o.clips.overlap >= o.clips.window || !(o.clips.segmentMax > 0))
+    o.segments.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
+    o.segments.segmentMax = args.getDouble("segment-max", 30);
+    o.segments.window = args.getDouble("window", 15);
+    o.segments.overlap = args.getDouble("overlap", 0);
+    if (!(o.segments.window > 0) || !(o.segments.overlap >= 0) || o.segments.overlap >= o.segments.window || !(o.segments.segmentMax > 0))
         throw UsageError("need --segment-max > 0, --window > 0 and 0 <= --overlap < --window");
     o.decodeWorkers = args.getInt("workers", 0);
-    o.clipsPerBatch = args.getInt("batch", 0);
-    if (o.decodeWorkers < 0 || o.clipsPerBatch < 0)
+    o.segmentsPerBatch = args.getInt("batch", 0);
+    if (o.decodeWorkers < 0 || o.segmentsPerBatch < 0)
         throw UsageError("--workers and --batch must be >= 0 (0: automatic)");
     o.sync.settleSeconds = args.getDouble("settle", 2.0);
     if (!(o.sync.settleSeconds >= 0))
         throw UsageError("--settle must be >= 0");
 
-    // Check the folders before loading a model: nothing can run without one of them.
-    namespace fs = std::filesystem;
-    if (roots.empty()) {
-        if (fs::exists(db)) {
-            store::Catalog catalog(db);
-            for (const auto& r : catalog.roots())
-                roots.push_back(r.path);
-        }
-        if (roots.empty())
-            throw UsageError("give at least one folder to index (no folder has been indexed before)");
-    } else {
-        std::vector<std::string> known;
-        if (fs::exists(db)) {
-            store::Catalog catalog(db);
-            for (const auto& r : catalog.roots())
-                known.push_back(r.path);
-        }
-        bool any = false;
-        for (const auto& r : roots) {
-            std::error_code ec;
-            if (fs::is_directory(r, ec) ||
-                std::find(known.begin(), known.end(), library::normalizeRoot(r)) != known.end())
-                any = true;
-            else if (fs::exists(r, ec))
-                throw InputError("'" + r + "' is not a folder; give the folder that holds your videos");
-        }
-        if (!any)
-            throw InputError(roots.size() == 1 ? "no such folder: '" + roots.front() + "'"
-                                               : "none of the given folders exists");
-    }
-
-    VopEncoder encoder = loadEncoder(args);
+    auto library = openLibrary(args, o);
     installInterruptHandler();
-    // The scan polls the interrupt flag itself; the pipeline hears it through the progress callback.
+    service::JobControl job;
+    // The scan and the pipeline hear Ctrl-C through the job.
+    job.onProgress([&job](const service::JobProgress&) {
+        if (interruptFlag())
+            job.cancel();
+    });
     o.sync.scan.cancelled = [] { return interruptFlag().load(); };
-    library::Indexer indexer(db, encoder, o);
+    library->setIndexerOptions(o);
     const bool bar = !args.has("json") && !args.has("quiet") && ::isatty(STDERR_FILENO);
     bool barShown = false;
     auto progress = [&](const library::IndexProgress& p) {
-        if (interruptFlag() && !indexer.isCancelled())
-            indexer.cancel();
         if (bar) {
             printProgress(p);
             barShown = true;
         }
     };
-    const library::IndexReport r = indexer.run(roots, progress);
+    roots = library->resolveRoots(roots); // before loading a model: nothing can run without a folder
+    library->loadModel(&job);
+    checkPromptFrames(args, *library);
+    const library::IndexReport r = library->index(roots, job, progress);
     if (barShown)
         std::fprintf(stderr, "\n");
 
@@ -186,7 +161,7 @@ int runIndex(const std::vector<std::string>& argv)
         j["timings"] = {{"scan", r.timings.scan},     {"decode", r.timings.decode}, {"decode_cpu", r.timings.decodeCpu},
                         {"encode", r.timings.encode}, {"store", r.timings.store},
                         {"encoder_wait", r.timings.encoderWait}, {"index_save", r.timings.indexSave},
-                        {"decode_workers", r.timings.decodeWorkers}, {"clips_per_batch", r.timings.clipsPerBatch}};
+                        {"decode_workers", r.timings.decodeWorkers}, {"clips_per_batch", r.timings.segmentsPerBatch}};
         printJson(dumpJson(j, 2));
     } else {
         for (const auto& p : r.sync.missingRoots)
@@ -217,60 +192,35 @@ int runIndex(const std::vector<std::string>& argv)
     return r.cancelled ? 130 : 0;
 }
 
-struct IndexState {
-    size_t vectors = 0;
-    std::string state;
-};
-
-IndexState inspectIndex(store::Catalog& catalog, const library::SpaceInfo& s, const std::string& indexDir)
-{
-    IndexState st;
-    const std::string path = store::indexFilePath(indexDir, s.key);
-    if (!std::filesystem::exists(path)) {
-        st.state = "missing (built on the next search or index run)";
-        return st;
-    }
-    try {
-        library::FileLock lock(library::indexLockPath(indexDir), library::FileLock::Mode::Shared);
-        auto index = store::VectorIndex::load(path, catalog.catalogId(), s.key, s.dim);
-        st.vectors = index->size();
-        const std::string c = store::checkIndexConsistency(catalog, *index);
-        st.state = c == "ok" ? "ok" : "stale: " + c + " (brought up to date on the next search or index run)";
-    } catch (const std::exception& e) {
-        st.state = std::string("rejected: ") + e.what() + " (rebuilt on the next search or index run)";
-    }
-    return st;
-}
-
 int runStatus(const std::vector<std::string>& argv)
 {
     Args args(argv, {"db"}, {"json"});
     if (!args.positionals().empty())
         throw UsageError("status takes no arguments");
-    const std::string db = databasePath(args);
-    requireDatabase(db);
-    store::Catalog catalog(db);
-    const auto counts = catalog.counts();
-    const std::string integrity = catalog.integrityCheck();
+    auto library = openLibrary(args);
+    requireDatabase(library->dbPath());
+    const std::string db = library->dbPath();
+    const service::LibraryStatus st = library->status({/*inspectIndexes=*/true, /*integrity=*/true});
+    const auto& counts = st.counts;
+    const std::string& integrity = st.integrity;
     const std::string indexDir = library::indexDirFor(db);
     nlohmann::json indexes = nlohmann::json::array();
     size_t indexVectors = 0;
     bool indexesOk = true;
-    for (const auto& s : library::listSpaces(catalog)) {
-        const IndexState st = inspectIndex(catalog, s, indexDir);
-        indexVectors += st.vectors;
-        indexesOk = indexesOk && st.state == "ok";
+    for (const auto& s : st.spaces) {
+        indexVectors += size_t(std::max<int64_t>(0, s.indexVectors));
+        indexesOk = indexesOk && s.indexState == "ok";
         indexes.push_back({{"model", s.modelName}, {"model_id", s.key.modelId}, {"variant", s.variant},
-                           {"prompt_set", s.promptsName}, {"embeddings", s.embeddings}, {"index_vectors", st.vectors},
-                           {"file", store::indexFilePath(indexDir, s.key)}, {"state", st.state}});
+                           {"prompt_set", s.promptsName}, {"embeddings", s.embeddings},
+                           {"index_vectors", std::max<int64_t>(0, s.indexVectors)},
+                           {"file", store::indexFilePath(indexDir, s.key)}, {"state", s.indexState}});
     }
     nlohmann::json roots = nlohmann::json::array();
-    for (const auto& r : catalog.roots())
-        roots.push_back({{"path", r.path}, {"mounted", r.mounted},
-                         {"files", catalog.filesUnderRoot(r.id).size()}});
+    for (const auto& r : st.roots)
+        roots.push_back({{"path", r.path}, {"mounted", r.mounted}, {"files", r.files}});
     if (args.has("json")) {
         nlohmann::json j = {{"database", db},
-                            {"schema_version", catalog.schemaVersion()},
+                            {"schema_version", st.schemaVersion},
                             {"roots", roots},
                             {"files", counts.files},
                             {"indexed_files", counts.indexedFiles},
@@ -287,7 +237,7 @@ int runStatus(const std::vector<std::string>& argv)
         printJson(dumpJson(j, 2));
         return 0;
     }
-    std::printf("catalog     %s (schema %d)\n", db.c_str(), catalog.schemaVersion());
+    std::printf("catalog     %s (schema %d)\n", db.c_str(), st.schemaVersion);
     for (const auto& r : roots)
         std::printf("root        %s%s, %lld files\n", r["path"].get<std::string>().c_str(),
                     r["mounted"].get<bool>() ? "" : " (not mounted)", (long long)r["files"].get<int64_t>());
@@ -312,23 +262,17 @@ int runRebuild(const std::vector<std::string>& argv)
     Args args(argv, {"db"}, {"json"});
     if (!args.positionals().empty())
         throw UsageError("rebuild-index takes no arguments");
-    const std::string db = databasePath(args);
-    requireDatabase(db);
-    store::Catalog catalog(db);
-    const std::string indexDir = library::indexDirFor(db);
+    auto library = openLibrary(args);
+    requireDatabase(library->dbPath());
+    service::JobControl job;
+    const service::RebuildReport report = library->rebuildIndexes(job);
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& s : library::listSpaces(catalog)) {
-        const auto t0 = std::chrono::steady_clock::now();
-        library::FileLock lock(library::indexLockPath(indexDir), library::FileLock::Mode::Exclusive);
-        auto index = store::buildIndex(catalog, s.key);
-        const std::string path = store::indexFilePath(indexDir, s.key);
-        index->save(path);
-        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    for (const auto& s : report.spaces) {
         out.push_back({{"model", s.modelName}, {"variant", s.variant}, {"prompt_set", s.promptsName},
-                       {"vectors", index->size()}, {"file", path}, {"seconds", secs}});
+                       {"vectors", s.vectors}, {"file", s.file}, {"seconds", s.seconds}});
         if (!args.has("json"))
-            std::printf("rebuilt %s (%s, %s): %zu vectors in %.2f s\n", path.c_str(), s.modelName.c_str(),
-                        s.variant.c_str(), index->size(), secs);
+            std::printf("rebuilt %s (%s, %s): %zu vectors in %.2f s\n", s.file.c_str(), s.modelName.c_str(),
+                        s.variant.c_str(), s.vectors, s.seconds);
     }
     if (args.has("json"))
         printJson(dumpJson({{"indexes", out}}, 2));

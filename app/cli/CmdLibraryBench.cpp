@@ -1,12 +1,13 @@
 // vopsearch-cli bench-index and bench-search: speed figures for the library (never tests).
 #include "Commands.h"
 #include "LibraryCommon.h"
+#include "prompts/VopEncoder.h"
 
+#include "bench/SearchBench.h"
 #include "library/Indexer.h"
 #include "model/ClipEncoder.h"
 #include "search/Searcher.h"
 #include "store/IndexSync.h"
-#include "store/SearchBench.h"
 #include "util/Error.h"
 #include "util/Paths.h"
 
@@ -43,7 +44,7 @@ const char* kBenchSearchUsage =
     "                                  [--threads T] [--dir PATH] [--json]\n"
     "       vopsearch-cli bench-search --full [--vectors N] [--queries Q] [--vocab FILE] [--device D] [--json]\n"
     "ANN: HNSW query p50/p95 and recall@10 against exact search on N synthetic library-shaped vectors, build\n"
-    "time, index memory and file size (core/store/SearchBench). --full: a catalog of N synthetic embeddings and\n"
+    "time, index memory and file size (bench/SearchBench). --full: a catalog of N synthetic embeddings and\n"
     "its index, then full searches: text encoding (synthetic ViT-B/32 text tower) + ANN + catalog, p50/p95.";
 
 std::string shellQuote(const std::string& s)
@@ -132,8 +133,8 @@ int runBenchIndex(const std::vector<std::string>& argv)
     library::IndexerOptions o;
     o.sync.settleSeconds = 0;
     o.decodeWorkers = args.getInt("workers", 0);
-    o.clipsPerBatch = args.getInt("batch", 0);
-    o.clips.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
+    o.segmentsPerBatch = args.getInt("batch", 0);
+    o.segments.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
     library::Indexer indexer(db, encoder, o);
     auto progress = [&](const library::IndexProgress& p) {
         if (!json && p.phase == library::IndexProgress::Phase::Indexing)
@@ -173,7 +174,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
                             {"cores", cores},
                             {"load_average_before", load1},
                             {"decode_workers", t.decodeWorkers},
-                            {"clips_per_batch", t.clipsPerBatch},
+                            {"clips_per_batch", t.segmentsPerBatch},
                             {"videos", r.indexed.size()},
                             {"skipped", r.skipped.size() + r.failed.size()},
                             {"segments", r.segments},
@@ -215,7 +216,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
                 processCpu > 0 ? 100 * t.decodeCpu / processCpu : 0);
     std::printf("encode           %.1f s (%.0f%%), %.1f frames/s while encoding, batches of %d clips\n", t.encode,
                 pipeline > 0 ? 100 * t.encode / pipeline : 0, t.encode > 0 ? double(r.frames) / t.encode : 0,
-                t.clipsPerBatch);
+                t.segmentsPerBatch);
     std::printf("store            %.2f s (%.1f%%), index saves %.2f s\n", t.store,
                 pipeline > 0 ? 100 * t.store / pipeline : 0, t.indexSave);
     std::printf("encoder waiting  %.1f s for decoded clips\n", t.encoderWait);
@@ -355,7 +356,7 @@ int runBenchSearch(const std::vector<std::string>& argv)
               {"json", "full", "keep"});
     if (args.has("full"))
         return runFullSearch(args);
-    store::SearchBenchOptions o;
+    bench::SearchBenchOptions o;
     const int vectors = args.getInt("vectors", 100000);
     if (vectors < 1)
         throw UsageError("--vectors must be at least 1");
@@ -380,10 +381,10 @@ int runBenchSearch(const std::vector<std::string>& argv)
     }
     if (!args.has("json"))
         o.progress = [](const std::string& s) { std::fprintf(stderr, "\r%-60s", s.c_str()); };
-    const auto r = store::runSearchBench(o);
+    const auto r = bench::runSearchBench(o);
     if (!args.has("json"))
         std::fprintf(stderr, "\n");
-    std::cout << (args.has("json") ? store::formatSearchBenchJson(r) : store::formatSearchBenchText(r)) << std::endl;
+    std::cout << (args.has("json") ? bench::formatSearchBenchJson(r) : bench::formatSearchBenchText(r)) << std::endl;
     return 0;
 }
 

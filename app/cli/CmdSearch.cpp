@@ -2,11 +2,8 @@
 #include "Commands.h"
 #include "LibraryCommon.h"
 
-#include "library/EmbeddingSpace.h"
 #include "search/PlaylistExport.h"
-#include "search/Searcher.h"
-#include "store/Catalog.h"
-#include "store/IndexSync.h"
+#include "service/LibraryService.h"
 #include "util/AtomicFile.h"
 #include "util/Error.h"
 
@@ -123,37 +120,31 @@ int runSearch(const std::vector<std::string>& argv)
     const auto exportTo = exportOptions(args, pos.empty() ? std::string() : pos.front());
     o.withThumbnails = !thumbDir.empty();
 
-    const std::string db = databasePath(args);
-    requireDatabase(db);
-    store::Catalog catalog(db);
-    const auto id = spaceFromFiles(args, db);
-    const auto key = library::findSpace(catalog, id);
-    if (!key || catalog.embeddingStats(key->modelId, key->promptSetId).count == 0)
-        throw InputError("nothing in '" + db + "' was indexed with " + id.modelName +
-                         (id.promptsName.empty() ? std::string(" (zero-shot)") : " and " + id.promptsName) +
-                         " yet; run vopsearch-cli index FOLDER with the same --checkpoint and --prompts");
-    const std::string indexDir = library::indexDirFor(db);
-    std::shared_ptr<store::VectorIndex> index;
-    {
-        library::FileLock lock(library::indexLockPath(indexDir), library::FileLock::Mode::Exclusive);
-        index = store::ensureIndex(catalog, *key, indexDir).index;
-    }
-    search::Searcher searcher(catalog, index);
-    std::vector<search::Moment> moments;
+    auto library = openLibrary(args);
+    service::SearchRequest request;
+    request.options = o;
     if (bySegment) {
         const std::string s = args.get("like-segment");
         if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
             throw UsageError("--like-segment needs a segment id (a number from search --json)");
-        moments = searcher.searchSegment(std::stoll(s), o);
+        request.kind = service::SearchRequest::Kind::Segment;
+        request.segmentId = std::stoll(s);
     } else {
-        VopEncoder encoder = loadEncoder(args);
+        if (!library->databaseExists())
+            requireDatabase(library->dbPath()); // before loading a model
+        library->loadModel();
+        checkPromptFrames(args, *library);
         if (byVideo) {
-            library::ClipOptions co;
-            moments = searcher.searchVideo(encoder, args.get("like-video"), o, co);
+            request.kind = service::SearchRequest::Kind::Video;
+            request.videoPath = args.get("like-video");
         } else {
-            moments = searcher.searchText(encoder, pos.front(), o);
+            request.kind = service::SearchRequest::Kind::Text;
+            request.text = pos.front();
         }
     }
+    if (!library->databaseExists())
+        requireDatabase(library->dbPath());
+    const std::vector<search::Moment> moments = library->search(request).moments;
 
     std::vector<std::string> thumbPaths(moments.size());
     if (!thumbDir.empty()) {
@@ -167,7 +158,7 @@ int runSearch(const std::vector<std::string>& argv)
         }
     }
     if (exportTo) {
-        search::writePlaylist(moments, args.get("export"), *exportTo);
+        library->exportPlaylist(moments, args.get("export"), *exportTo);
         std::fprintf(stderr, "wrote %zu moments to %s (%s)\n", moments.size(), args.get("export").c_str(),
                      search::toString(exportTo->format));
     }

@@ -1,21 +1,17 @@
-// vopsearch-cli train | eval | bench-train: fit a prompt set on labelled footage, measure
-// retrieval with or without one, and time a training step on the synthetic ViT-B/32 shape.
+// vopsearch-cli train | eval: fit a prompt set on labelled footage and measure retrieval with or
+// without one, through the training service (core/service/TrainingService.h).
 #include "Commands.h"
 #include "PromptArgs.h"
 #include "Interrupt.h"
 
-#include "model/ClipEncoder.h"
+#include "service/TrainingService.h"
 #include "train/Dataset.h"
 #include "train/Evaluate.h"
 #include "train/FrameCache.h"
-#include "train/TrainBench.h"
 #include "train/Trainer.h"
 #include "util/Error.h"
 #include "util/Paths.h"
 #include "util/Sha256.h"
-#ifdef VOPSEARCH_HAVE_MEDIA
-#include "train/VideoFrames.h"
-#endif
 
 #include <nlohmann/json.hpp>
 
@@ -79,13 +75,6 @@ const std::string kEvalUsage = std::string(
     "  --val-split F --seed N  only the validation part `train` held out with these settings\n"
     "  --batch N            clips per forward pass (16)");
 
-const char* kBenchUsage =
-    "usage: vopsearch-cli bench-train --variant V [--batch N] [--steps N] [--frames N] [--synthetic vit-b-32]\n"
-    "                                 [--device D] [--threads N] [--json]\n"
-    "Training speed of one variant on a randomly initialised CLIP of the given shape with random frames and\n"
-    "captions: the full step (prompted towers forward, InfoNCE, backward, clipping, AdamW), after one\n"
-    "untimed warm-up step. Prints clips/s and the growth of the process's peak resident memory over the\n"
-    "steps (one variant per process, so that the peak is its own).";
 
 
 const std::set<std::string> kDataValued = {"data", "format", "template", "videos", "split", "split-list",
@@ -97,70 +86,44 @@ std::set<std::string> withData(std::set<std::string> extra)
     return extra;
 }
 
-Dataset readData(const Args& a)
+service::DataSource dataSource(const Args& a)
 {
     if (!a.has("data")) throw UsageError("needs --data PATH");
     if (!a.has("format")) throw UsageError("needs --format folders|sidecar|msrvtt");
-    DatasetOptions o;
-    o.captionTemplate = a.get("template", "{}");
-    o.videoDir = a.get("videos");
-    o.split = a.get("split");
-    o.splitList = a.get("split-list");
-    return readDataset(a.get("format"), a.get("data"), o);
+    service::DataSource d;
+    d.path = a.get("data");
+    d.format = a.get("format");
+    d.options.captionTemplate = a.get("template", "{}");
+    d.options.videoDir = a.get("videos");
+    d.options.split = a.get("split");
+    d.options.splitList = a.get("split-list");
+    return d;
 }
 
-struct Backbone {
-    std::unique_ptr<ClipEncoder> clip;
-    std::string sha256;
-};
-
-Backbone openBackbone(const Args& a, bool training)
+service::BackboneSettings backboneSettings(const Args& a)
 {
-    ClipEncoder::Options o;
-    o.checkpoint = paths::resolveCheckpoint(a.get("checkpoint"));
-    o.vocab = a.get("vocab");
-    o.device = a.get("device", "auto");
-    o.halfOnCuda = !training; // training keeps the backbone in fp32
-    o.threads = a.getInt("threads", 0);
-    Backbone b;
-    b.clip = std::make_unique<ClipEncoder>(o);
-    b.sha256 = sha256File(o.checkpoint);
+    service::BackboneSettings b;
+    b.checkpoint = a.get("checkpoint");
+    b.vocab = a.get("vocab");
+    b.device = a.get("device", "auto");
+    b.threads = a.getInt("threads", 0);
+    b.frameCacheDir = a.get("cache");
+    b.candidates = a.getInt("candidates", 3);
     return b;
 }
 
 bool stderrIsTty() { return ::isatty(2) == 1; }
 
-// Decodes what the cache lacks; returns the messages of videos that failed (and were dropped).
-std::vector<std::string> prepare(Dataset& d, FrameCache& cache, const char* what)
+// Ctrl-C cancels the job; frame preparation shows a counter on a terminal.
+void followJob(service::JobControl& job, bool tty)
 {
-#ifdef VOPSEARCH_HAVE_MEDIA
-    const size_t before = d.skipped.size();
-    const bool tty = stderrIsTty();
-    auto r = prepareFrames(d, cache, videoFileDecoder(), [&](size_t done, size_t total) {
-        if (tty) std::fprintf(stderr, "\rpreparing %s frames: %zu/%zu", what, done, total);
-    }, &interruptFlag());
-    if (tty) std::fprintf(stderr, "\n");
-    std::fprintf(stderr, "%s: %zu videos (%zu decoded, %zu from the cache, %zu failed)\n", what, d.videos.size(),
-                 r.decoded, r.reused, r.failed);
-    std::vector<std::string> failed(d.skipped.begin() + long(before), d.skipped.end());
-    for (const auto& f : failed) std::fprintf(stderr, "  %s\n", f.c_str());
-    return failed;
-#else
-    (void)d;
-    (void)cache;
-    (void)what;
-    throw InputError("this vopsearch-cli was built without media support (VOPSEARCH_WITH_MEDIA=OFF): it cannot "
-                     "decode videos");
-#endif
-}
-
-void printSkipped(const Dataset& d)
-{
-    if (d.skipped.empty()) return;
-    std::fprintf(stderr, "skipped %zu sample(s):\n", d.skipped.size());
-    const size_t show = std::min<size_t>(d.skipped.size(), 10);
-    for (size_t i = 0; i < show; ++i) std::fprintf(stderr, "  %s\n", d.skipped[i].c_str());
-    if (show < d.skipped.size()) std::fprintf(stderr, "  ... and %zu more\n", d.skipped.size() - show);
+    job.onProgress([&job, tty](const service::JobProgress& p) {
+        if (interruptFlag())
+            job.cancel();
+        if (tty && p.phase == service::phase::PreparingFrames && p.total > 0)
+            std::fprintf(stderr, "\rpreparing %s frames: %lld/%lld", p.detail.c_str(), (long long)p.done,
+                         (long long)p.total);
+    });
 }
 
 nlohmann::ordered_json rankJson(const RankMetrics& r, bool withMap)
@@ -236,62 +199,60 @@ int runTrain(const std::vector<std::string>& argv)
     o.statePath = a.get("state", o.outPath + ".state");
     o.resume = a.has("resume");
     o.keepState = a.has("keep-state");
-    const double valSplit = a.getDouble("val-split", 0.1);
 
-    Dataset data = readData(a);
-    printSkipped(data);
-    const auto split = splitValidation(data, valSplit, o.seed);
-    Dataset train = split.train, val = split.validation;
-    auto backbone = openBackbone(a, /*training=*/true);
-    auto& clip = *backbone.clip;
-    o.backboneSha256 = backbone.sha256;
-    o.provenance["dataset"] = data.format + ": " + data.source;
-    o.provenance["validation_split"] = a.get("val-split", "0.1");
-    o.provenance["skipped"] = std::to_string(data.skipped.size());
-    FrameCache cache(a.get("cache", defaultFrameCacheDir()),
-                     FrameSampling{o.prompts.frames, a.getInt("candidates", 3), int(clip.config().imageResolution)});
+    service::TrainingRequest req;
+    req.data = dataSource(a);
+    req.data.validationFraction = a.getDouble("val-split", 0.1);
+    req.data.seed = o.seed;
+    req.backbone = backboneSettings(a);
+    req.options = o;
 
     installInterruptHandler();
     const bool tty = stderrIsTty();
+    service::JobControl job;
+    followJob(job, tty);
     try {
-        std::vector<std::string> skipped = data.skipped;
-        for (auto& f : prepare(train, cache, "training")) skipped.push_back(f);
-        if (!val.videos.empty())
-            for (auto& f : prepare(val, cache, "validation")) skipped.push_back(f);
-        if (train.videos.size() < 2 || val.videos.size() == 1)
-            throw InputError("too few videos decode: " + std::to_string(train.videos.size()) + " for training, " +
-                             std::to_string(val.videos.size()) + " for validation");
-        std::fprintf(stderr, "training %s (%lld parameters) on %zu videos, validating on %zu; %d epochs of batch %d\n",
-                     variantDisplayName(o.prompts.variant).c_str(),
-                     (long long)countParameters(clip.config(), o.prompts).total(), train.videos.size(),
-                     val.videos.size(), o.epochs, o.batch);
-        TrainCallbacks cb;
-        cb.cancel = &interruptFlag();
         int64_t lastLine = -1;
-        cb.onStep = [&](const StepProgress& p) {
-            const int width = 24;
-            const int fill = int(double(width) * double(p.step) / double(std::max<int64_t>(1, p.totalSteps)));
-            char line[256];
-            std::snprintf(line, sizeof line, "[%s%s] step %lld/%lld  epoch %d/%d  loss %.4f  lr %.2e  %.1f clips/s  ETA %s",
-                          std::string(size_t(fill), '#').c_str(), std::string(size_t(width - fill), '.').c_str(),
-                          (long long)p.step, (long long)p.totalSteps, p.epoch, p.epochs, p.loss, p.lr,
-                          p.samplesPerSecond, duration(p.etaSeconds).c_str());
-            if (tty) {
-                std::fprintf(stderr, "\r%s\x1b[K", line);
-                if (p.step == p.totalSteps) std::fprintf(stderr, "\n");
-            } else if (p.step == p.totalSteps || p.step - lastLine >= std::max<int64_t>(1, p.totalSteps / 20)) {
-                std::fprintf(stderr, "%s\n", line);
-                lastLine = p.step;
+        auto onEvent = [&](const service::TrainingEvent& e) {
+            switch (e.kind) {
+            case service::TrainingEvent::Kind::Phase:
+                break;
+            case service::TrainingEvent::Kind::Message:
+                std::fprintf(stderr, "%s%s\n", tty ? "\r\x1b[K" : "", e.text.c_str());
+                break;
+            case service::TrainingEvent::Kind::Checkpoint:
+                break;
+            case service::TrainingEvent::Kind::Step: {
+                const auto& p = e.step;
+                const int width = 24;
+                const int fill = int(double(width) * double(p.step) / double(std::max<int64_t>(1, p.totalSteps)));
+                char line[256];
+                std::snprintf(line, sizeof line, "[%s%s] step %lld/%lld  epoch %d/%d  loss %.4f  lr %.2e  %.1f clips/s  ETA %s",
+                              std::string(size_t(fill), '#').c_str(), std::string(size_t(width - fill), '.').c_str(),
+                              (long long)p.step, (long long)p.totalSteps, p.epoch, p.epochs, p.loss, p.lr,
+                              p.samplesPerSecond, duration(p.etaSeconds).c_str());
+                if (tty) {
+                    std::fprintf(stderr, "\r%s\x1b[K", line);
+                    if (p.step == p.totalSteps) std::fprintf(stderr, "\n");
+                } else if (p.step == p.totalSteps || p.step - lastLine >= std::max<int64_t>(1, p.totalSteps / 20)) {
+                    std::fprintf(stderr, "%s\n", line);
+                    lastLine = p.step;
+                }
+                break;
+            }
+            case service::TrainingEvent::Kind::Evaluation: {
+                const auto& r = e.evaluation;
+                if (r.step == 0)
+                    break; // zero-shot: already printed as a message
+                std::fprintf(stderr, "%svalidation at step %lld: t2v R@1 %.1f  R@5 %.1f  v2t R@1 %.1f%s\n", tty ? "\r\x1b[K" : "",
+                             (long long)r.step, r.metrics.t2v.r1, r.metrics.t2v.r5, r.metrics.v2t.r1, r.best ? "  (best)" : "");
+                break;
+            }
             }
         };
-        cb.onEval = [&](const EvalRecord& r) {
-            std::fprintf(stderr, "%svalidation at step %lld: t2v R@1 %.1f  R@5 %.1f  v2t R@1 %.1f%s\n", tty ? "\r\x1b[K" : "",
-                         (long long)r.step, r.metrics.t2v.r1, r.metrics.t2v.r5, r.metrics.v2t.r1, r.best ? "  (best)" : "");
-        };
-        cb.onStatus = [&](const std::string& s) {
-            if (s.rfind("saved training state", 0) != 0) std::fprintf(stderr, "%s%s\n", tty ? "\r\x1b[K" : "", s.c_str());
-        };
-        const auto r = trainPrompts(clip, train, val, cache, o, cb);
+        const service::TrainingOutcome outcome = service::TrainingService::train(req, job, onEvent);
+        const auto& r = outcome.result;
+        const std::vector<std::string>& skipped = outcome.data.skipped;
         restoreDefaultInterrupt();
         if (json) {
             nlohmann::ordered_json j;
@@ -343,9 +304,12 @@ int runEval(const std::vector<std::string>& argv)
     Args a(argv, withData({"prompts", "frames", "val-split", "seed", "batch"}), {"json", "zero-shot"});
     if (!a.positionals().empty()) throw UsageError("unexpected argument '" + a.positionals().front() + "'");
     if (a.has("prompts") == a.has("zero-shot")) throw UsageError("eval needs either --prompts FILE or --zero-shot");
-    Dataset data = readData(a);
-    printSkipped(data);
-    if (a.has("val-split")) data = splitValidation(data, a.getDouble("val-split", 0.1), uint64_t(a.getInt("seed", 0))).validation;
+    service::EvaluationRequest req;
+    req.data = dataSource(a);
+    req.data.validationFraction = a.has("val-split") ? a.getDouble("val-split", 0.1) : 0.0;
+    req.data.seed = uint64_t(a.getInt("seed", 0));
+    req.backbone = backboneSettings(a);
+    req.promptsPath = a.get("prompts");
     int frames = a.getInt("frames", 12);
     if (a.has("prompts")) {
         frames = promptSetFrames(a.get("prompts"));
@@ -353,24 +317,24 @@ int runEval(const std::vector<std::string>& argv)
             throw UsageError("the prompt set was made for " + std::to_string(frames) + " frames per clip");
     }
     if (frames < 1) throw UsageError("--frames must be at least 1");
-    auto backbone = openBackbone(a, /*training=*/false);
-    auto& clip = *backbone.clip;
-    FrameCache cache(a.get("cache", defaultFrameCacheDir()), FrameSampling{frames, 3, int(clip.config().imageResolution)});
+    req.frames = frames;
+    req.batch = a.getInt("batch", 16);
     installInterruptHandler();
+    const bool tty = stderrIsTty();
+    service::JobControl job;
+    followJob(job, tty);
     try {
-        prepare(data, cache, "evaluation");
-        EvalOptions eo;
-        eo.promptsPath = a.get("prompts");
-        eo.backboneSha256 = backbone.sha256;
-        eo.batch = a.getInt("batch", 16);
-        eo.cancel = &interruptFlag();
-        const auto m = evaluatePrompts(clip, data, cache, eo);
+        const auto outcome = service::TrainingService::evaluate(req, job, [&](const service::TrainingEvent& e) {
+            if (e.kind == service::TrainingEvent::Kind::Message)
+                std::fprintf(stderr, "%s%s\n", tty ? "\r\x1b[K" : "", e.text.c_str());
+        });
+        const RetrievalMetrics& m = outcome.metrics;
         restoreDefaultInterrupt();
         if (a.has("json")) {
             auto j = metricsJson(m);
             j["prompts"] = a.has("prompts") ? nlohmann::ordered_json(a.get("prompts")) : nlohmann::ordered_json();
             j["frames"] = frames;
-            j["skipped"] = data.skipped.size();
+            j["skipped"] = outcome.data.skipped.size();
             printJson(j.dump(2));
             return 0;
         }
@@ -386,40 +350,8 @@ int runEval(const std::vector<std::string>& argv)
     }
 }
 
-int runBenchTrain(const std::vector<std::string>& argv)
-{
-    Args a(argv, {"variant", "batch", "steps", "frames", "synthetic", "device", "threads", "split-depth"}, {"json"});
-    if (!a.has("variant")) throw UsageError("bench-train needs --variant");
-    const auto shape = a.get("synthetic", "vit-b-32");
-    if (shape != "vit-b-32") throw UsageError("unknown synthetic shape '" + shape + "' (vit-b-32)");
-    PromptOptions po;
-    po.variant = parseVariant(a.get("variant"));
-    po.frames = a.getInt("frames", 12);
-    po.splitDepth = a.getInt("split-depth", -1);
-    const auto r = runTrainBench(ClipConfig::vitB32(), po, a.getInt("batch", 32), a.getInt("steps", 3),
-                                 a.get("device", "auto"), a.getInt("threads", 0));
-    if (a.has("json")) {
-        nlohmann::ordered_json j = {{"variant", variantName(po.variant)}, {"device", r.device}, {"threads", r.threads}, {"batch", r.batch},
-                                    {"frames", r.frames}, {"steps", r.steps}, {"trainable", r.trainable},
-                                    {"seconds_per_step", r.secondsPerStep}, {"clips_per_s", r.samplesPerSecond},
-                                    {"peak_rss_mib", r.peakRssMiB}, {"peak_rss_growth_mib", r.peakRssDeltaMiB},
-                                    {"loss", r.loss}};
-        printJson(j.dump(2));
-        return 0;
-    }
-    std::printf("model      synthetic ViT-B/32 (%s)\n", ClipConfig::vitB32().summary().c_str());
-    std::printf("variant    %s, %lld trainable parameters\n", variantDisplayName(po.variant).c_str(), (long long)r.trainable);
-    std::printf("device     %s, %d threads\n", r.device.c_str(), r.threads);
-    std::printf("step       batch %d x %d frames: %.2f s/step, %.2f clips/s (%.1f frames/s), %d timed steps\n",
-                r.batch, r.frames, r.secondsPerStep, r.samplesPerSecond, r.samplesPerSecond * r.frames, r.steps);
-    std::printf("memory     peak RSS %.0f MiB, +%.0f MiB while training\n", r.peakRssMiB, r.peakRssDeltaMiB);
-    return 0;
-}
-
 Command regTrain{"train", "fit a VoP prompt set on a dataset (zero-shot vs trained table)", kTrainUsage, &runTrain};
 Command regEval{"eval", "retrieval metrics (R@K, MdR, MnR) of a prompt set or zero-shot CLIP", kEvalUsage, &runEval};
-Command regBench{"bench-train", "training speed and memory of a variant (synthetic ViT-B/32)", kBenchUsage,
-                 &runBenchTrain};
 
 } // namespace
 } // namespace vop::cli

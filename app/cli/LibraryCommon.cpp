@@ -19,35 +19,37 @@ void requireDatabase(const std::string& db)
         throw InputError("no library catalog at '" + db + "' yet; index a folder first: vopsearch-cli index FOLDER");
 }
 
-VopEncoder loadEncoder(const Args& args)
+service::ModelSettings modelSettings(const Args& args)
 {
-    ClipEncoder::Options o;
-    o.checkpoint = paths::resolveCheckpoint(args.get("checkpoint"));
-    o.vocab = args.get("vocab");
-    o.device = args.get("device", "auto");
-    const std::string prompts = args.get("prompts");
-    const int frames = args.getInt("frames", 12);
-    if (frames < 1 || frames > 64)
+    service::ModelSettings m;
+    m.checkpoint = args.get("checkpoint"); // "" = the default model, resolved when it is needed
+    m.vocab = args.get("vocab");
+    m.device = args.get("device", "auto");
+    m.prompts = args.get("prompts");
+    m.frames = args.getInt("frames", 12);
+    if (m.frames < 1 || m.frames > 64)
         throw UsageError("--frames must be between 1 and 64");
-    VopEncoder encoder(ClipEncoder(o), prompts, frames);
-    if (!prompts.empty() && args.has("frames") && encoder.framesPerClip() != frames)
-        throw UsageError("--frames " + std::to_string(frames) + " differs from the prompt set, which was made for " +
-                         std::to_string(encoder.framesPerClip()) + " frames per clip");
-    return encoder;
+    return m;
 }
 
-library::SpaceIdentity spaceFromFiles(const Args& args, const std::string& db)
+std::unique_ptr<service::LibraryService> openLibrary(const Args& args, const library::IndexerOptions& indexing)
 {
-    library::SpaceIdentity id;
-    const std::string checkpoint = paths::resolveCheckpoint(args.get("checkpoint"));
-    id.modelSha256 = library::cachedFileSha256(checkpoint, library::hashCacheFor(db));
-    id.modelName = checkpoint.substr(checkpoint.find_last_of('/') + 1);
-    if (args.has("prompts")) {
-        const std::string prompts = args.get("prompts");
-        id.promptsSha256 = library::cachedFileSha256(prompts, library::hashCacheFor(db));
-        id.promptsName = prompts.substr(prompts.find_last_of('/') + 1);
-    }
-    return id;
+    service::LibraryOptions o;
+    o.dbPath = databasePath(args);
+    o.model = modelSettings(args);
+    o.indexing = indexing;
+    return std::make_unique<service::LibraryService>(o);
+}
+
+void checkPromptFrames(const Args& args, service::LibraryService& library)
+{
+    if (!args.has("prompts") || !args.has("frames"))
+        return;
+    const int frames = args.getInt("frames", 12);
+    const int made = library.activeSpace().frames;
+    if (made != frames)
+        throw UsageError("--frames " + std::to_string(frames) + " differs from the prompt set, which was made for " +
+                         std::to_string(made) + " frames per clip");
 }
 
 std::string dumpJson(const nlohmann::json& j, int indent)

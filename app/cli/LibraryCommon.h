@@ -3,10 +3,11 @@
 #include "Args.h"
 
 #include "library/EmbeddingSpace.h"
-#include "prompts/VopEncoder.h"
+#include "service/LibraryService.h"
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -17,12 +18,14 @@ std::string databasePath(const Args& args);
 // The catalog must already exist (status, search, rebuild-index): InputError otherwise.
 void requireDatabase(const std::string& db);
 
-// CLIP (--checkpoint, --vocab, --device) + the prompt set (--prompts) or zero-shot CLIP with
-// --frames frames per clip (12).
-VopEncoder loadEncoder(const Args& args);
+// The model settings of --checkpoint, --vocab, --prompts, --device, --frames (1..64).
+service::ModelSettings modelSettings(const Args& args);
 
-// The space's identity without loading the model: hashes of --checkpoint and --prompts.
-library::SpaceIdentity spaceFromFiles(const Args& args, const std::string& db);
+// The library service of --db with the model settings of the arguments.
+std::unique_ptr<service::LibraryService> openLibrary(const Args& args, const library::IndexerOptions& indexing = {});
+
+// --frames given with --prompts must match the prompt set (checked once the model is loaded).
+void checkPromptFrames(const Args& args, service::LibraryService& library);
 
 // JSON text that survives names that are not UTF-8 (invalid bytes become U+FFFD).
 std::string dumpJson(const nlohmann::json& j, int indent = -1);

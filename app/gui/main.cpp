@@ -7,7 +7,6 @@
 #include "library/LibraryTab.h"
 #include "service/LibraryService.h"
 #include "util/BlasTuning.h"
-#include "util/Paths.h"
 
 // Integration points: the tabs and the first-run dialog of the other feature folders are used
 // when their libraries are part of the build (app/gui/CMakeLists.txt defines these).
@@ -99,12 +98,6 @@ CommandLine parseArguments(int& argc, char** argv)
     return cl;
 }
 
-QString firstModelFolder()
-{
-    const auto dirs = vop::paths::modelSearchDirs();
-    return dirs.empty() ? QString() : QString::fromStdString(dirs.front());
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -168,27 +161,21 @@ int main(int argc, char** argv)
 #endif
     window.show();
 
-    if (const auto problem = service->modelProblem()) {
+    if (service->modelProblem()) {
 #ifdef VOPSEARCH_HAVE_UI_FIRSTRUN
+        // First run: download the model or choose a checkpoint; "Later" keeps the window usable.
         QTimer::singleShot(0, &window, [&] {
             vop::ui::ModelSetupDialog dialog(*service, &window);
             if (dialog.exec() == QDialog::Accepted && !cl.checkpoint) {
                 settings.setCheckpoint(QString::fromStdString(service->modelSettings().checkpoint));
                 settings.sync();
             }
-            window.applySettings(false, false);
+            window.applySettings(false, false); // shows the banner when there is still no model
         });
 #else
-        // Integration point for gui-firstrun's ModelSetupDialog (ui/firstrun): until it is part
-        // of the build, say which model is missing and where it goes; browsing still works.
-        window.banner()->showMessage(
-            QObject::tr("No CLIP model found, so indexing and search are off."),
-            QObject::tr("%1\nPut ViT-B-32.pt (and its BPE vocabulary) into %2, start with --checkpoint FILE, "
-                        "or choose a checkpoint in File → Settings…. The library can be browsed meanwhile.")
-                .arg(QString::fromStdString(*problem), firstModelFolder()),
-            vop::ui::ErrorBanner::Level::Warning, QObject::tr("Settings…"));
-        QObject::connect(window.banner(), &vop::ui::ErrorBanner::actionTriggered, &window,
-                         &vop::ui::MainWindow::showSettings);
+        // Without ui/firstrun in the build: the banner says which model is missing and where it
+        // goes, with a way to the Settings; browsing the library still works.
+        window.showModelProblem();
 #endif
     }
     return app.exec();

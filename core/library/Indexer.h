@@ -1,7 +1,7 @@
 #pragma once
 // The indexing pipeline: scan the roots (LibrarySync), then
 //
-//   decode workers (VideoClips: segments, F frames, thumbnail)  -- bounded queue -->
+//   decode workers (VideoSegments: segments, F frames, thumbnail)  -- bounded queue -->
 //   one encoder thread (VopEncoder, batches of clips; GPU when the encoder is on one) -->
 //   the writer (the thread that called run()): one transaction per file, then the HNSW index.
 //
@@ -17,7 +17,7 @@
 // else) and the run goes on.
 #include "library/EmbeddingSpace.h"
 #include "library/LibrarySync.h"
-#include "library/VideoClips.h"
+#include "library/VideoSegments.h"
 
 #include <atomic>
 #include <functional>
@@ -34,9 +34,9 @@ namespace vop::library {
 
 struct IndexerOptions {
     SyncOptions sync;
-    ClipOptions clips;            // `frames` is taken from the encoder
+    SegmentOptions segments;      // `frames` is taken from the encoder
     int decodeWorkers = 0;        // 0: from the core count (1..4)
-    int clipsPerBatch = 0;        // clips per encoder call (x F frames); 0: 4 on a CPU, 16 on CUDA
+    int segmentsPerBatch = 0;     // segments per encoder call (x F frames); 0: 4 on a CPU, 16 on CUDA
     int queuedSegments = 0;       // decoded segments waiting for the encoder; 0: 4 batches
     double indexSaveSeconds = 30; // save the index this often while indexing (and at the end)
     bool waitForLock = false;     // another indexer on the same catalog: wait (else InputError)
@@ -45,6 +45,11 @@ struct IndexerOptions {
     // Held around every encoder batch, so that another user of the same encoder (a search's text
     // query) runs between two batches instead of after the whole run. Null: not shared.
     std::mutex* encoderLock = nullptr;
+    // While this flag is set the run pauses as if pause() had been called (a job's pause).
+    const std::atomic<bool>* pauseFlag = nullptr;
+    // Progress of loading / building the space's index before the pipeline starts (a rebuild of
+    // a million vectors takes minutes); returning false cancels the run.
+    std::function<bool(size_t done, size_t total)> indexBuildProgress;
 };
 
 struct IndexProgress {
@@ -79,7 +84,7 @@ struct IndexTimings {
     double encoderWait = 0;
     double indexSave = 0;
     int decodeWorkers = 0;
-    int clipsPerBatch = 0;
+    int segmentsPerBatch = 0;
 };
 
 struct IndexReport {

@@ -1,5 +1,6 @@
 #include "model/ClipEncoder.h"
 
+#include "model/BatchRunner.h"
 #include "model/ClipModel.h"
 #include "model/ClipTokenizer.h"
 #include "model/Device.h"
@@ -22,6 +23,7 @@ struct ClipEncoder::Impl {
     torch::Dtype dtype = torch::kFloat32;
     std::string checkpoint;
     std::string format;
+    BatchRunner runner{"images", "cpu"}; // halves a batch that runs out of device memory
 
     void place(const std::string& deviceName, bool halfOnCuda, int threads)
     {
@@ -35,6 +37,7 @@ struct ClipEncoder::Impl {
         for (auto& m : model->modules(/*include_self=*/false))
             if (auto* ln = m->as<torch::nn::LayerNormImpl>()) ln->to(torch::kFloat32);
         model->eval();
+        runner = BatchRunner("images", describeDevice(device));
     }
 
     Embeddings toRows(const torch::Tensor& t) // [N, E] -> rows
@@ -70,7 +73,7 @@ ClipEncoder::ClipEncoder(const Options& o)
 }
 
 ClipEncoder ClipEncoder::synthetic(const ClipConfig& config, const std::string& device, const std::string& vocab,
-                                   uint64_t seed)
+                                   uint64_t seed, bool halfOnCuda)
 {
     ClipEncoder e;
     e.d->model = randomClipModel(config, seed);
@@ -78,7 +81,7 @@ ClipEncoder ClipEncoder::synthetic(const ClipConfig& config, const std::string& 
     e.d->format = "synthetic";
     if (!vocab.empty())
         e.d->tokenizer = std::make_unique<ClipTokenizer>(vocab);
-    e.d->place(device, true, 0);
+    e.d->place(device, halfOnCuda, 0);
     return e;
 }
 
@@ -122,11 +125,11 @@ Embeddings ClipEncoder::encodePreprocessed(const std::vector<float>& chw, int co
     auto all = torch::from_blob(const_cast<float*>(chw.data()), {count, 3, R, R}, torch::kFloat32); // [N,3,R,R]
     Embeddings out;
     out.reserve(size_t(count));
-    for (int64_t s = 0; s < count; s += batchSize) {
-        auto batch = all.slice(0, s, std::min<int64_t>(count, s + batchSize)).to(d->device, d->dtype);
-        auto rows = d->toRows(d->model->encodeImage(batch));                   // [b, E]
+    d->runner.run(count, batchSize, [&](int64_t s, int64_t n) {
+        auto batch = all.slice(0, s, s + n).to(d->device, d->dtype);          // [n, 3, R, R]
+        auto rows = d->toRows(d->model->encodeImage(batch));                   // [n, E]
         for (auto& r : rows) out.push_back(std::move(r));
-    }
+    });
     return out;
 }
 

@@ -32,7 +32,7 @@ public:
     // A randomly initialised model of `config` (benchmarks). `vocab` may be empty: then only
     // token-id inputs and images can be encoded.
     static ClipEncoder synthetic(const ClipConfig& config, const std::string& device, const std::string& vocab = "",
-                                 uint64_t seed = 0);
+                                 uint64_t seed = 0, bool halfOnCuda = true);
     ~ClipEncoder();
     ClipEncoder(ClipEncoder&&) noexcept;
     ClipEncoder& operator=(ClipEncoder&&) noexcept;

@@ -1,4 +1,5 @@
 #include "model/ClipModel.h"
+#include "model/Device.h"
 
 #include "model/SmallLinear.h"
 #include "util/Error.h"
@@ -44,8 +45,10 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     auto q = qkv[0], k = qkv[1], v = qkv[2];                              // [B, H, N, hd]
     torch::Tensor out;
 #if TORCH_VERSION_MAJOR >= 2
-    out = at::scaled_dot_product_attention(q, k, v, mask.defined() ? c10::optional<at::Tensor>(mask.to(q.dtype()))
-                                                                   : c10::nullopt);  // [B, H, N, hd]
+    // The mask is passed as a Tensor, which converts to the optional of every 2.x release (its own
+    // c10::optional before 2.4, std::optional after; the c10 alias is being removed).
+    out = mask.defined() ? at::scaled_dot_product_attention(q, k, v, mask.to(q.dtype()))   // [B, H, N, hd]
+                         : at::scaled_dot_product_attention(q, k, v);
 #else
     auto scores = torch::matmul(q * (1.0 / std::sqrt(double(hd))), k.transpose(-2, -1)); // [B, H, N, N]
     if (mask.defined())
@@ -241,7 +244,7 @@ ClipModel loadClipModel(const std::string& checkpointPath, const std::function<b
 
 ClipModel randomClipModel(const ClipConfig& c, uint64_t seed)
 {
-    torch::manual_seed(seed);
+    ScopedTorchSeed seeded(seed);
     ClipModel model(c);
     torch::NoGradGuard noGrad;
     torch::nn::init::normal_(model->token_embedding->weight, 0.0, 0.02);

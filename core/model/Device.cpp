@@ -3,9 +3,12 @@
 #include "util/BlasTuning.h"
 #include "util/Error.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <torch/utils.h>
 
 #include <algorithm>
+#include <mutex>
 #include <thread>
 
 #include <torch/cuda.h>
@@ -33,9 +36,49 @@ torch::Device resolveDevice(const std::string& name)
 
 void configureCpuThreads(int threads)
 {
-    const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
-    at::set_num_threads(1);
-    setBlasThreads(n);
+    static std::once_flag once;
+    std::call_once(once, [threads] {
+        const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+        if (blasCoreName().empty()) {
+            // Not OpenBLAS (PyTorch's own LibTorch links MKL, whose threads follow torch's pool): one
+            // pool, every core. A pool of one would run every product on one core.
+            at::set_num_threads(n);
+            return;
+        }
+        at::set_num_threads(1);
+        setBlasThreads(n);
+    });
+}
+
+struct ScopedTorchSeed::State {
+    std::unique_lock<std::recursive_mutex> lock;
+    at::Tensor saved;
+};
+
+namespace {
+std::recursive_mutex& seedMutex()
+{
+    static std::recursive_mutex mu;
+    return mu;
+}
+} // namespace
+
+ScopedTorchSeed::ScopedTorchSeed(uint64_t seed) : d(std::make_unique<State>())
+{
+    d->lock = std::unique_lock<std::recursive_mutex>(seedMutex());
+    auto gen = at::detail::getDefaultCPUGenerator();
+    {
+        std::lock_guard<std::mutex> g(gen.mutex());
+        d->saved = gen.get_state();
+    }
+    torch::manual_seed(seed);
+}
+
+ScopedTorchSeed::~ScopedTorchSeed()
+{
+    auto gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> g(gen.mutex());
+    gen.set_state(d->saved);
 }
 
 std::string describeDevice(const torch::Device& device)

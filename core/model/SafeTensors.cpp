@@ -161,7 +161,13 @@ File File::open(const std::string& path)
             throw InputError(tname + " points outside the file: bytes [" + std::to_string(t.begin) + ", " +
                              std::to_string(t.end) + ") of a " + std::to_string(dataSize) +
                              "-byte data section (truncated file?)");
-        const uint64_t expect = uint64_t(t.numel()) * entry->size;
+        // The element count times the dtype size, refusing a product that overflows 64 bits: a
+        // wrapped product could otherwise equal the stored byte count and pass the check below.
+        uint64_t expect = entry->size;
+        for (auto d : t.shape)
+            if (__builtin_mul_overflow(expect, uint64_t(d), &expect))
+                throw InputError(tname + " has shape " + shapeString(t.shape) +
+                                 ", whose size overflows 64 bits (a damaged or crafted file)");
         if (t.end - t.begin != expect)
             throw InputError(tname + " has " + std::to_string(t.end - t.begin) + " bytes but shape " +
                              shapeString(t.shape) + " of " + dt + " needs " + std::to_string(expect));

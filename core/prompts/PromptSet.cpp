@@ -84,4 +84,11 @@ VopPrompts loadPromptSet(const std::string& path, const ClipConfig& config, cons
     return prompts;
 }
 
+PromptSetInfo checkPromptSet(const std::string& path, const ClipConfig& config, const BackboneIdentity& backbone)
+{
+    torch::NoGradGuard noGrad;
+    loadPromptSet(path, config, backbone);
+    return readPromptSetInfo(path);
+}
+
 } // namespace vop

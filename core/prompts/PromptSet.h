@@ -3,31 +3,15 @@
 // says which variant and hyper-parameters, which backbone (sha256 of the checkpoint and its
 // shape summary), where it came from (dataset, size, epochs, metrics, date) and a format
 // version. Written atomically. Loading refuses a file for another backbone or variant, or with a
-// mis-shaped tensor, with a message that says which.
+// mis-shaped tensor, with a message that says which. Needs torch: code that only reads a prompt
+// set's metadata or checks a file includes prompts/PromptSetInfo.h instead.
+#include "prompts/PromptSetInfo.h"
 #include "prompts/VopModel.h"
 
 #include <map>
 #include <string>
 
 namespace vop {
-
-constexpr int kPromptSetFormatVersion = 1;
-
-struct BackboneIdentity {
-    std::string sha256;  // of the checkpoint file ("" when unknown, e.g. a synthetic model)
-    std::string shape;   // ClipConfig::summary()
-};
-
-struct PromptSetInfo {
-    PromptOptions options;
-    BackboneIdentity backbone;
-    std::map<std::string, std::string> provenance; // dataset, samples, epochs, metrics, created, ...
-    int formatVersion = kPromptSetFormatVersion;
-    int64_t parameters = 0;
-};
-
-// Metadata only (cheap: reads the header).
-PromptSetInfo readPromptSetInfo(const std::string& path);
 
 void savePromptSet(const std::string& path, VopPromptsImpl& prompts, const BackboneIdentity& backbone,
                    const std::map<std::string, std::string>& provenance = {});

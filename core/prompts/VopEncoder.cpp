@@ -1,5 +1,6 @@
 #include "prompts/VopEncoder.h"
 
+#include "model/BatchRunner.h"
 #include "model/ClipModel.h"
 #include "model/ClipTokenizer.h"
 #include "model/Preprocess.h"
@@ -20,8 +21,9 @@ struct VopEncoder::Impl {
     std::optional<BackboneIdentity> backbone;
     torch::Device device{torch::kCPU};
     torch::Dtype dtype = torch::kFloat32;
+    BatchRunner runner; // halves a batch that runs out of device memory
 
-    explicit Impl(ClipEncoder c) : clip(std::move(c)) {}
+    explicit Impl(ClipEncoder c) : clip(std::move(c)), runner("segments", clip.deviceName()) {}
 
     Embeddings rows(const torch::Tensor& t, bool normalize = true) // [N, E] -> rows
     {
@@ -91,18 +93,17 @@ Embeddings VopEncoder::encodeClips(const std::vector<std::vector<RgbImage>>& cli
             throw InputError("every clip needs the same, non-zero number of frames");
     torch::InferenceMode guard;
     Embeddings out;
-    for (size_t s = 0; s < clips.size(); s += size_t(clipsPerBatch)) {
-        const size_t n = std::min(clips.size() - s, size_t(clipsPerBatch));
-        auto batch = torch::empty({int64_t(n), F, 3, R, R});                  // [b, F, 3, R, R]
+    d->runner.run(int64_t(clips.size()), clipsPerBatch, [&](int64_t s, int64_t n) {
+        auto batch = torch::empty({n, F, 3, R, R});                           // [n, F, 3, R, R]
         float* p = batch.data_ptr<float>();
-        for (size_t i = 0; i < n; ++i)
+        for (int64_t i = 0; i < n; ++i)
             for (int64_t f = 0; f < F; ++f) {
-                auto v = preprocess::clipPreprocess(clips[s + i][size_t(f)], int(R));
-                std::copy(v.begin(), v.end(), p + (int64_t(i) * F + f) * 3 * R * R);
+                auto v = preprocess::clipPreprocess(clips[size_t(s + i)][size_t(f)], int(R));
+                std::copy(v.begin(), v.end(), p + (i * F + f) * 3 * R * R);
             }
-        auto emb = d->model->encodeClips(batch.to(d->device, d->dtype));       // [b, E]
+        auto emb = d->model->encodeClips(batch.to(d->device, d->dtype));       // [n, E]
         for (auto& r : d->rows(emb)) out.push_back(std::move(r));
-    }
+    });
     return out;
 }
 

@@ -254,12 +254,12 @@ std::vector<Moment> Searcher::searchSegment(int64_t segmentId, const SearchOptio
 }
 
 std::vector<Moment> Searcher::searchVideo(VopEncoder& encoder, const std::string& path, const SearchOptions& options,
-                                          const library::ClipOptions& clipOptions) const
+                                          const library::SegmentOptions& clipOptions) const
 {
-    library::ClipOptions co = clipOptions;
+    library::SegmentOptions co = clipOptions;
     co.frames = encoder.framesPerClip();
     co.thumbnails = false;
-    library::VideoClips clips(path, co);
+    library::VideoSegments clips(path, co);
     const auto& all = clips.segments();
     std::vector<media::Segment> spans;
     const size_t maxSegments = 16;

@@ -14,7 +14,7 @@
 //
 // Threads: a Searcher uses its Catalog (one per thread) and shares the index, whose searches may
 // run while an indexer adds to it.
-#include "library/VideoClips.h"
+#include "library/VideoSegments.h"
 #include "search/Moment.h"
 #include "store/Catalog.h"
 #include "store/VectorIndex.h"
@@ -68,7 +68,7 @@ public:
     // Moments like a video file: the mean of its segments' embeddings (at most 16 segments).
     // The file itself is left out when it is in the library.
     std::vector<Moment> searchVideo(VopEncoder& encoder, const std::string& path, const SearchOptions& options,
-                                    const library::ClipOptions& clipOptions) const;
+                                    const library::SegmentOptions& clipOptions) const;
 
     const store::VectorIndex& index() const { return *m_index; }
 

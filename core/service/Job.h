@@ -90,6 +90,7 @@ public:
     }
     // For core calls that read a flag (the trainer, frame preparation).
     const std::atomic<bool>* cancelFlag() const { return &m_cancelled; }
+    const std::atomic<bool>* pauseFlag() const { return &m_paused; }
     // The exception a listener threw, if any.
     std::exception_ptr listenerFailure() const;
 

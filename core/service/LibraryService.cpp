@@ -177,7 +177,8 @@ struct LibraryService::Impl {
 
     // The index to search for `key`: the running index job's live index when it fills this
     // space, else the cached one brought up to date with the catalog, else loaded or built.
-    std::pair<std::shared_ptr<store::VectorIndex>, bool> indexFor(store::Catalog& catalog, const store::IndexKey& key)
+    std::pair<std::shared_ptr<store::VectorIndex>, bool> indexFor(store::Catalog& catalog, const store::IndexKey& key,
+                                                                  JobControl* job = nullptr)
     {
         {
             std::lock_guard<std::mutex> lock(mu);
@@ -193,13 +194,39 @@ struct LibraryService::Impl {
                 return {idx, false};
             }
         }
+        if (job) {
+            JobProgress p;
+            p.phase = phase::LoadingIndex;
+            job->report(p);
+        }
         library::FileLock lock(library::indexLockPath(indexDir), library::FileLock::Mode::Exclusive);
-        auto ensured = store::ensureIndex(catalog, key, indexDir);
+        auto ensured = store::ensureIndex(catalog, key, indexDir, {}, buildProgress(job));
         if (ensured.rebuilt)
             VOP_LOG_INFO(kArea, "index {} rebuilt: {}", key.toString(), ensured.reason);
         std::lock_guard<std::mutex> g(mu);
         indexes[keyString(key)] = ensured.index;
         return {ensured.index, false};
+    }
+
+    // Reports an index build as phase BuildingIndex on `job` and lets it cancel the build.
+    static store::BuildProgress buildProgress(JobControl* job)
+    {
+        if (!job)
+            return {};
+        const auto t0 = Clock::now();
+        return [job, t0](size_t done, size_t total) {
+            JobProgress p;
+            p.phase = phase::BuildingIndex;
+            p.done = int64_t(done);
+            p.total = int64_t(total);
+            p.unit = "vectors";
+            const double el = since(t0);
+            p.rate = el > 0 ? double(done) / el : 0;
+            p.rateUnit = "vectors/s";
+            p.etaSeconds = done > 0 ? el * double(total - done) / double(done) : -1;
+            job->report(p);
+            return job->checkpoint();
+        };
     }
 
     void checkRoots(std::vector<std::string>& roots)
@@ -213,7 +240,8 @@ struct LibraryService::Impl {
         if (roots.empty()) {
             roots = known;
             if (roots.empty())
-                throw InputError("no folder to index yet: add the folder that holds your videos first");
+                throw InputError("no folder to index yet: add the folder that holds your videos first "
+                                 "(vopsearch-cli index FOLDER, or Add folder in the Library tab)");
             return;
         }
         bool any = false;
@@ -293,6 +321,15 @@ void LibraryService::loadModel(JobControl* job) { d->ensureEncoder(job); }
 
 library::SpaceIdentity LibraryService::activeSpace() { return d->activeSpace(); }
 
+PromptSetInfo LibraryService::checkPromptSet(const std::string& path)
+{
+    if (!paths::fileExists(path))
+        throw InputError("no such file: '" + path + "'");
+    auto encoder = d->ensureEncoder(nullptr);
+    std::lock_guard<std::mutex> g(d->encoderMu);
+    return vop::checkPromptSet(path, encoder->config(), encoder->backbone());
+}
+
 LibraryStatus LibraryService::status(const StatusOptions& options)
 {
     LibraryStatus st;
@@ -301,6 +338,7 @@ LibraryStatus LibraryService::status(const StatusOptions& options)
     if (!st.exists)
         return st;
     store::Catalog catalog(d->options.dbPath);
+    st.schemaVersion = catalog.schemaVersion();
     catalog.readSnapshot([&] {
         st.counts = catalog.counts();
         for (const auto& r : catalog.roots()) {
@@ -435,6 +473,8 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
 
     library::IndexerOptions o = indexerOptions();
     o.encoderLock = &d->encoderMu;
+    o.pauseFlag = job.pauseFlag();
+    o.indexBuildProgress = Impl::buildProgress(&job);
     const auto userCancelled = o.sync.scan.cancelled;
     o.sync.scan.cancelled = [&job, userCancelled] { return job.isCancelled() || (userCancelled && userCancelled()); };
     auto indexer = std::make_shared<library::Indexer>(d->options.dbPath, *encoder, o);
@@ -462,8 +502,6 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
     auto progress = [&](const library::IndexProgress& p) {
         if (job.isCancelled() && !indexer->isCancelled())
             indexer->cancel();
-        if (job.isPaused() != indexer->isPaused())
-            job.isPaused() ? indexer->pause() : indexer->resume();
         JobProgress jp;
         jp.paused = p.paused;
         jp.detail = p.currentPath;
@@ -513,6 +551,12 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
 
 bool LibraryService::isIndexing() const { return d->indexing; }
 
+std::vector<std::string> LibraryService::resolveRoots(std::vector<std::string> roots)
+{
+    d->checkRoots(roots);
+    return roots;
+}
+
 RebuildReport LibraryService::rebuildIndexes(JobControl& job)
 {
     RebuildReport out;
@@ -527,20 +571,7 @@ RebuildReport LibraryService::rebuildIndexes(JobControl& job)
     for (const auto& s : library::listSpaces(catalog)) {
         const auto t0 = Clock::now();
         library::FileLock lock(library::indexLockPath(d->indexDir), library::FileLock::Mode::Exclusive);
-        auto index = store::buildIndex(catalog, s.key, {}, [&](size_t done, size_t total) {
-            JobProgress p;
-            p.phase = phase::BuildingIndex;
-            p.done = int64_t(done);
-            p.total = int64_t(total);
-            p.unit = "vectors";
-            const double el = since(t0);
-            p.rate = el > 0 ? double(done) / el : 0;
-            p.rateUnit = "vectors/s";
-            p.etaSeconds = done > 0 ? el * double(total - done) / double(done) : -1;
-            p.detail = s.modelName + (s.promptsName.empty() ? ", zero-shot" : ", " + s.promptsName);
-            job.report(p);
-            return job.checkpoint();
-        });
+        auto index = store::buildIndex(catalog, s.key, {}, Impl::buildProgress(&job));
         JobProgress p;
         p.phase = phase::SavingIndex;
         job.report(p);
@@ -556,23 +587,24 @@ RebuildReport LibraryService::rebuildIndexes(JobControl& job)
     return out;
 }
 
-SearchResponse LibraryService::search(const SearchRequest& request)
+SearchResponse LibraryService::search(const SearchRequest& request, JobControl* job)
 {
     if (request.kind == SearchRequest::Kind::Text && search::parseQuery(request.text).positive.empty())
         throw InputError("type what you remember, e.g. \"kids building a sandcastle at dusk\"");
     d->requireDatabase();
     std::shared_ptr<VopEncoder> encoder;
     if (request.kind != SearchRequest::Kind::Segment)
-        encoder = d->ensureEncoder(nullptr);
+        encoder = d->ensureEncoder(job);
     const auto t0 = Clock::now();
     store::Catalog catalog(d->options.dbPath);
     const library::SpaceIdentity id = d->activeSpace();
     const auto key = library::findSpace(catalog, id);
     if (!key || catalog.embeddingStats(key->modelId, key->promptSetId).count == 0)
-        throw InputError("nothing in the library was indexed with " + id.modelName +
+        throw InputError("nothing in '" + d->options.dbPath + "' was indexed with " + id.modelName +
                          (id.promptsName.empty() ? std::string(" (zero-shot)") : " and " + id.promptsName) +
-                         " yet; scan your folders first (Library tab: Scan now, or vopsearch-cli index)");
-    auto [index, live] = d->indexFor(catalog, *key);
+                         " yet; index your folders with this model first (Library tab: Scan now, or vopsearch-cli "
+                         "index FOLDER with the same --checkpoint and --prompts)");
+    auto [index, live] = d->indexFor(catalog, *key, job);
     search::Searcher searcher(catalog, index);
     SearchResponse r;
     r.liveIndex = live;
@@ -587,7 +619,7 @@ SearchResponse LibraryService::search(const SearchRequest& request)
     }
     case SearchRequest::Kind::Video: {
         std::lock_guard<std::mutex> g(d->encoderMu);
-        library::ClipOptions co = indexerOptions().clips;
+        library::SegmentOptions co = indexerOptions().segments;
         r.moments = searcher.searchVideo(*encoder, request.videoPath, request.options, co);
         break;
     }
@@ -595,6 +627,17 @@ SearchResponse LibraryService::search(const SearchRequest& request)
     r.indexVectors = index->size();
     r.seconds = since(t0);
     return r;
+}
+
+size_t LibraryService::prepareIndex(JobControl& job)
+{
+    job.throwIfCancelled();
+    d->requireDatabase();
+    store::Catalog catalog(d->options.dbPath);
+    const auto key = library::findSpace(catalog, d->activeSpace());
+    if (!key)
+        return 0;
+    return d->indexFor(catalog, *key, &job).first->size();
 }
 
 size_t LibraryService::liveIndexSize() const

@@ -22,6 +22,7 @@
 // their JobControl (see Job.h) and never let an exception escape a worker.
 #include "library/EmbeddingSpace.h"
 #include "library/Indexer.h"
+#include "prompts/PromptSetInfo.h"
 #include "search/Moment.h"
 #include "search/PlaylistExport.h"
 #include "search/Searcher.h"
@@ -81,6 +82,7 @@ struct SpaceStatus {
 struct LibraryStatus {
     std::string dbPath;
     bool exists = false;                   // a catalog file is there
+    int schemaVersion = 0;
     store::CatalogCounts counts;
     std::vector<RootStatus> roots;
     std::vector<SpaceStatus> spaces;
@@ -159,6 +161,10 @@ public:
     void loadModel(JobControl* job = nullptr);
     // What the loaded (or the configured) model computes: its space.
     library::SpaceIdentity activeSpace();
+    // Checks that a prompt-set file can be used with the configured model (loads the model when
+    // it is not loaded yet: blocking) and returns what it says about itself. InputError with the
+    // reason for a damaged file or a set made for another backbone.
+    PromptSetInfo checkPromptSet(const std::string& path);
 
     // Library -------------------------------------------------------------------------------
     LibraryStatus status(const StatusOptions& options = {});
@@ -180,6 +186,9 @@ public:
     library::IndexReport index(const std::vector<std::string>& roots, JobControl& job,
                                const library::IndexProgressFn& detailed = {});
     bool isIndexing() const;
+    // The folders an index job would scan: `roots` checked (InputError when one is a file or none
+    // exists), or every known root when `roots` is empty (InputError when there is none). Cheap.
+    std::vector<std::string> resolveRoots(std::vector<std::string> roots);
     // Rebuilds every index of the catalog from its embeddings and saves it (phase BuildingIndex
     // with vectors done/total; cancellable between chunks).
     RebuildReport rebuildIndexes(JobControl& job);
@@ -187,7 +196,13 @@ public:
     // Search ----------------------------------------------------------------------------------
     // Blocking (see above). InputError: empty query, no model, nothing indexed in the active
     // space yet (the message says what to do).
-    SearchResponse search(const SearchRequest& request);
+    // `job` (optional) reports and can cancel the first-use work: the model load (LoadingModel)
+    // and loading or building the space's index (LoadingIndex, BuildingIndex).
+    SearchResponse search(const SearchRequest& request, JobControl* job = nullptr);
+    // Loads (or builds, when missing or damaged) the active space's index ahead of the first
+    // search, as a job: phases LoadingIndex, BuildingIndex (vectors done/total), cancellable.
+    // Returns its vector count (0 when the active space has nothing indexed yet). Blocking.
+    size_t prepareIndex(JobControl& job);
     // Vectors in the active space's live index while indexing (0 when none).
     size_t liveIndexSize() const;
     std::string thumbnail(int64_t segmentId);  // JPEG bytes, "" when none

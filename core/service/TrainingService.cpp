@@ -41,6 +41,18 @@ void emitMessage(const TrainingListener& l, const std::string& text)
     emit(l, e);
 }
 
+void emitSkipped(const TrainingListener& l, const Dataset& d)
+{
+    if (d.skipped.empty())
+        return;
+    emitMessage(l, "skipped " + std::to_string(d.skipped.size()) + " sample(s):");
+    const size_t show = std::min<size_t>(d.skipped.size(), 10);
+    for (size_t i = 0; i < show; ++i)
+        emitMessage(l, "  " + d.skipped[i]);
+    if (show < d.skipped.size())
+        emitMessage(l, "  ... and " + std::to_string(d.skipped.size() - show) + " more");
+}
+
 Dataset readData(const DataSource& src)
 {
     if (src.path.empty())
@@ -128,7 +140,10 @@ std::vector<std::string> prepare(Dataset& d, FrameCache& cache, const char* what
     std::snprintf(buf, sizeof buf, "%s: %zu videos (%zu decoded, %zu from the cache, %zu failed)", what,
                   d.videos.size(), r.decoded, r.reused, r.failed);
     emitMessage(listener, buf);
-    return std::vector<std::string>(d.skipped.begin() + long(before), d.skipped.end());
+    std::vector<std::string> failed(d.skipped.begin() + long(before), d.skipped.end());
+    for (const auto& f : failed)
+        emitMessage(listener, "  " + f);
+    return failed;
 }
 
 } // namespace
@@ -150,6 +165,7 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     TrainOptions o = request.options;
     emitPhase(listener, job, phase::ReadingData);
     Dataset data = readData(request.data);
+    emitSkipped(listener, data);
     const auto split = splitValidation(data, request.data.validationFraction, o.seed);
     out.data = summarize(data, &split);
     Dataset train = split.train, val = split.validation;
@@ -256,6 +272,7 @@ EvaluationOutcome TrainingService::evaluate(const EvaluationRequest& request, Jo
     EvaluationOutcome out;
     emitPhase(listener, job, phase::ReadingData);
     Dataset data = readData(request.data);
+    emitSkipped(listener, data);
     if (request.data.validationFraction > 0)
         data = splitValidation(data, request.data.validationFraction, request.data.seed).validation;
     out.data = summarize(data, nullptr);

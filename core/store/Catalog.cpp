@@ -152,80 +152,80 @@ void migrate(Catalog::Impl& c, const std::vector<Migration>& migrations)
 
 } // namespace
 
-Catalog::Catalog(const std::string& path, const CatalogOptions& options) : m(std::make_unique<Impl>())
+Catalog::Catalog(const std::string& path, const CatalogOptions& options) : d(std::make_unique<Impl>())
 {
-    m->path = path.empty() ? ":memory:" : path;
+    d->path = path.empty() ? ":memory:" : path;
     const auto& migrations = options.migrations ? *options.migrations : catalogMigrations();
     const int latest = migrations.empty() ? 0 : migrations.back().version;
 
-    if (!isMemoryPath(m->path)) {
+    if (!isMemoryPath(d->path)) {
         std::error_code ec;
-        auto parent = std::filesystem::path(m->path).parent_path();
+        auto parent = std::filesystem::path(d->path).parent_path();
         if (!parent.empty())
             std::filesystem::create_directories(parent, ec); // open() reports what still fails
-        if (std::filesystem::is_directory(m->path, ec))
-            throw InputError("the catalog path '" + m->path + "' is a folder, not a database file");
+        if (std::filesystem::is_directory(d->path, ec))
+            throw InputError("the catalog path '" + d->path + "' is a folder, not a database file");
     }
-    m->db.open(m->path, true);
-    sqlite3_busy_timeout(m->db.handle(), options.busyTimeoutMs);
+    d->db.open(d->path, true);
+    sqlite3_busy_timeout(d->db.handle(), options.busyTimeoutMs);
 
     // Read the header before writing anything: a file that is not ours is refused untouched.
     // These reads are where SQLite first looks at the file (SQLITE_NOTADB for random bytes).
-    int appId = pragmaInt(m->db, "PRAGMA application_id");
-    int version = pragmaInt(m->db, "PRAGMA user_version");
+    int appId = pragmaInt(d->db, "PRAGMA application_id");
+    int version = pragmaInt(d->db, "PRAGMA user_version");
     int64_t objects = 0;
     {
-        auto st = m->db.stmt("SELECT COUNT(*) FROM sqlite_master");
+        auto st = d->db.stmt("SELECT COUNT(*) FROM sqlite_master");
         if (st.step())
             objects = st.i64(0);
     }
     if (appId != 0 && appId != kCatalogApplicationId)
-        throw InputError("'" + m->path + "' is an SQLite database of another program (application_id " +
+        throw InputError("'" + d->path + "' is an SQLite database of another program (application_id " +
                          hex32(appId) + "), not a vopsearch catalog; it was left untouched");
     if (appId == 0 && objects > 0)
-        throw InputError("'" + m->path + "' is an SQLite database but not a vopsearch catalog (it has " +
+        throw InputError("'" + d->path + "' is an SQLite database but not a vopsearch catalog (it has " +
                          std::to_string(objects) + " tables or indexes of its own); it was left untouched");
     if (version > latest)
-        throw InputError("the catalog '" + m->path + "' has schema version " + std::to_string(version) +
+        throw InputError("the catalog '" + d->path + "' has schema version " + std::to_string(version) +
                          ", made by a newer vopsearch; this one understands versions up to " +
                          std::to_string(latest) + ". Update vopsearch, or choose another database with --db.");
-    m->schemaVersion = version;
+    d->schemaVersion = version;
 
     {
         // WAL: readers and the writer do not block each other. (":memory:" answers "memory".)
-        auto st = m->db.stmt("PRAGMA journal_mode = WAL");
+        auto st = d->db.stmt("PRAGMA journal_mode = WAL");
         std::string mode = st.step() ? st.text(0) : "";
-        if (mode != "wal" && !isMemoryPath(m->path))
-            VOP_LOG_WARN(kArea, "catalog '{}' runs in journal mode '{}', not WAL", m->path, mode);
+        if (mode != "wal" && !isMemoryPath(d->path))
+            VOP_LOG_WARN(kArea, "catalog '{}' runs in journal mode '{}', not WAL", d->path, mode);
     }
-    m->db.exec("PRAGMA synchronous = NORMAL");
-    m->db.exec("PRAGMA foreign_keys = ON");
+    d->db.exec("PRAGMA synchronous = NORMAL");
+    d->db.exec("PRAGMA foreign_keys = ON");
 
-    migrate(*m, migrations);
+    migrate(*d, migrations);
 
-    auto st = m->db.stmt("SELECT value FROM catalog_info WHERE key = 'catalog_id'");
+    auto st = d->db.stmt("SELECT value FROM catalog_info WHERE key = 'catalog_id'");
     if (st.step())
-        m->catalogId = st.text(0);
-    if (m->catalogId.empty())
-        throw InputError("the catalog '" + m->path + "' has no catalog id; it is damaged");
+        d->catalogId = st.text(0);
+    if (d->catalogId.empty())
+        throw InputError("the catalog '" + d->path + "' has no catalog id; it is damaged");
 }
 
 Catalog::~Catalog() = default;
 
-const std::string& Catalog::path() const { return m->path; }
-int Catalog::schemaVersion() const { return m->schemaVersion; }
-const std::string& Catalog::catalogId() const { return m->catalogId; }
+const std::string& Catalog::path() const { return d->path; }
+int Catalog::schemaVersion() const { return d->schemaVersion; }
+const std::string& Catalog::catalogId() const { return d->catalogId; }
 
 void Catalog::transaction(const std::function<void()>& fn)
 {
-    WriteTx tx(*m);
+    WriteTx tx(*d);
     fn();
     tx.commit();
 }
 
 void Catalog::readSnapshot(const std::function<void()>& fn)
 {
-    ReadTx tx(*m);
+    ReadTx tx(*d);
     fn();
 }
 
@@ -233,13 +233,13 @@ void Catalog::readSnapshot(const std::function<void()>& fn)
 
 int64_t Catalog::addRoot(const std::string& path)
 {
-    WriteTx tx(*m);
-    m->db.stmt("INSERT INTO roots(path, added_at) VALUES(?, ?) ON CONFLICT(path) DO NOTHING")
+    WriteTx tx(*d);
+    d->db.stmt("INSERT INTO roots(path, added_at) VALUES(?, ?) ON CONFLICT(path) DO NOTHING")
         .bind(1, path).bind(2, now()).run();
-    auto st = m->db.stmt("SELECT id FROM roots WHERE path = ?");
+    auto st = d->db.stmt("SELECT id FROM roots WHERE path = ?");
     st.bind(1, path);
     if (!st.step())
-        throw Error("catalog '" + m->path + "': the root '" + path + "' was not stored");
+        throw Error("catalog '" + d->path + "': the root '" + path + "' was not stored");
     int64_t id = st.i64(0);
     tx.commit();
     return id;
@@ -255,7 +255,7 @@ RootRecord readRoot(const sql::Stmt& st)
 std::vector<RootRecord> Catalog::roots()
 {
     std::vector<RootRecord> out;
-    auto st = m->db.stmt("SELECT id, path, added_at, mounted FROM roots ORDER BY path");
+    auto st = d->db.stmt("SELECT id, path, added_at, mounted FROM roots ORDER BY path");
     while (st.step())
         out.push_back(readRoot(st));
     return out;
@@ -263,7 +263,7 @@ std::vector<RootRecord> Catalog::roots()
 
 std::optional<RootRecord> Catalog::findRoot(const std::string& path)
 {
-    auto st = m->db.stmt("SELECT id, path, added_at, mounted FROM roots WHERE path = ?");
+    auto st = d->db.stmt("SELECT id, path, added_at, mounted FROM roots WHERE path = ?");
     st.bind(1, path);
     if (!st.step())
         return std::nullopt;
@@ -272,21 +272,21 @@ std::optional<RootRecord> Catalog::findRoot(const std::string& path)
 
 void Catalog::removeRoot(int64_t rootId)
 {
-    WriteTx tx(*m);
-    m->db.stmt("DELETE FROM roots WHERE id = ?").bind(1, rootId).run();
+    WriteTx tx(*d);
+    d->db.stmt("DELETE FROM roots WHERE id = ?").bind(1, rootId).run();
     tx.commit();
 }
 
 void Catalog::setRootMounted(int64_t rootId, bool mounted)
 {
-    WriteTx tx(*m);
-    m->db.stmt("UPDATE roots SET mounted = ? WHERE id = ?").bind(1, mounted ? 1 : 0).bind(2, rootId).run();
+    WriteTx tx(*d);
+    d->db.stmt("UPDATE roots SET mounted = ? WHERE id = ?").bind(1, mounted ? 1 : 0).bind(2, rootId).run();
     if (mounted) {
-        m->db.stmt("UPDATE files SET status = CASE WHEN EXISTS (SELECT 1 FROM segments s WHERE s.file_id = files.id)"
+        d->db.stmt("UPDATE files SET status = CASE WHEN EXISTS (SELECT 1 FROM segments s WHERE s.file_id = files.id)"
                    " THEN 'indexed' ELSE 'pending' END WHERE root_id = ? AND status = 'offline'")
             .bind(1, rootId).run();
     } else {
-        m->db.stmt("UPDATE files SET status = 'offline' WHERE root_id = ?").bind(1, rootId).run();
+        d->db.stmt("UPDATE files SET status = 'offline' WHERE root_id = ?").bind(1, rootId).run();
     }
     tx.commit();
 }
@@ -312,10 +312,10 @@ int64_t Catalog::upsertModel(const std::string& sha256, const std::string& name,
     if (sha256.empty() || dim <= 0)
         throw InputError("a model needs a checkpoint sha256 and a positive dimension (got '" + sha256 +
                          "', dim " + std::to_string(dim) + ")");
-    WriteTx tx(*m);
+    WriteTx tx(*d);
     int64_t id = 0;
     {
-        auto st = m->db.stmt("SELECT id, dim FROM models WHERE sha256 = ?");
+        auto st = d->db.stmt("SELECT id, dim FROM models WHERE sha256 = ?");
         st.bind(1, sha256);
         if (st.step()) {
             id = st.i64(0);
@@ -325,10 +325,10 @@ int64_t Catalog::upsertModel(const std::string& sha256, const std::string& name,
         }
     }
     if (id) {
-        m->db.stmt("UPDATE models SET name = ? WHERE id = ?").bind(1, name).bind(2, id).run();
+        d->db.stmt("UPDATE models SET name = ? WHERE id = ?").bind(1, name).bind(2, id).run();
     } else {
-        m->db.stmt("INSERT INTO models(sha256, name, dim) VALUES(?, ?, ?)").bind(1, sha256).bind(2, name).bind(3, dim).run();
-        id = m->db.lastInsertRowid();
+        d->db.stmt("INSERT INTO models(sha256, name, dim) VALUES(?, ?, ?)").bind(1, sha256).bind(2, name).bind(3, dim).run();
+        id = d->db.lastInsertRowid();
     }
     tx.commit();
     return id;
@@ -347,14 +347,14 @@ PromptSetRecord readPromptSet(const sql::Stmt& st)
 
 std::optional<ModelRecord> Catalog::model(int64_t modelId)
 {
-    auto st = m->db.stmt("SELECT id, sha256, name, dim FROM models WHERE id = ?");
+    auto st = d->db.stmt("SELECT id, sha256, name, dim FROM models WHERE id = ?");
     st.bind(1, modelId);
     return st.step() ? std::optional<ModelRecord>(readModel(st)) : std::nullopt;
 }
 
 std::optional<ModelRecord> Catalog::findModel(const std::string& sha256)
 {
-    auto st = m->db.stmt("SELECT id, sha256, name, dim FROM models WHERE sha256 = ?");
+    auto st = d->db.stmt("SELECT id, sha256, name, dim FROM models WHERE sha256 = ?");
     st.bind(1, sha256);
     return st.step() ? std::optional<ModelRecord>(readModel(st)) : std::nullopt;
 }
@@ -364,11 +364,11 @@ int64_t Catalog::upsertPromptSet(const std::string& sha256, const std::string& v
 {
     if (sha256.empty())
         throw InputError("a prompt set needs the sha256 of its file");
-    WriteTx tx(*m);
-    m->modelDim(modelId); // the backbone must exist
+    WriteTx tx(*d);
+    d->modelDim(modelId); // the backbone must exist
     int64_t id = 0;
     {
-        auto st = m->db.stmt("SELECT id, model_id FROM prompt_sets WHERE sha256 = ?");
+        auto st = d->db.stmt("SELECT id, model_id FROM prompt_sets WHERE sha256 = ?");
         st.bind(1, sha256);
         if (st.step()) {
             id = st.i64(0);
@@ -378,11 +378,11 @@ int64_t Catalog::upsertPromptSet(const std::string& sha256, const std::string& v
         }
     }
     if (id) {
-        m->db.stmt("UPDATE prompt_sets SET variant = ?, name = ? WHERE id = ?").bind(1, variant).bind(2, name).bind(3, id).run();
+        d->db.stmt("UPDATE prompt_sets SET variant = ?, name = ? WHERE id = ?").bind(1, variant).bind(2, name).bind(3, id).run();
     } else {
-        m->db.stmt("INSERT INTO prompt_sets(sha256, variant, model_id, name) VALUES(?, ?, ?, ?)")
+        d->db.stmt("INSERT INTO prompt_sets(sha256, variant, model_id, name) VALUES(?, ?, ?, ?)")
             .bind(1, sha256).bind(2, variant).bind(3, modelId).bind(4, name).run();
-        id = m->db.lastInsertRowid();
+        id = d->db.lastInsertRowid();
     }
     tx.commit();
     return id;
@@ -390,14 +390,14 @@ int64_t Catalog::upsertPromptSet(const std::string& sha256, const std::string& v
 
 std::optional<PromptSetRecord> Catalog::promptSet(int64_t promptSetId)
 {
-    auto st = m->db.stmt("SELECT id, sha256, variant, model_id, name FROM prompt_sets WHERE id = ?");
+    auto st = d->db.stmt("SELECT id, sha256, variant, model_id, name FROM prompt_sets WHERE id = ?");
     st.bind(1, promptSetId);
     return st.step() ? std::optional<PromptSetRecord>(readPromptSet(st)) : std::nullopt;
 }
 
 std::optional<PromptSetRecord> Catalog::findPromptSet(const std::string& sha256)
 {
-    auto st = m->db.stmt("SELECT id, sha256, variant, model_id, name FROM prompt_sets WHERE sha256 = ?");
+    auto st = d->db.stmt("SELECT id, sha256, variant, model_id, name FROM prompt_sets WHERE sha256 = ?");
     st.bind(1, sha256);
     return st.step() ? std::optional<PromptSetRecord>(readPromptSet(st)) : std::nullopt;
 }
@@ -405,7 +405,7 @@ std::optional<PromptSetRecord> Catalog::findPromptSet(const std::string& sha256)
 std::vector<PromptSetRecord> Catalog::promptSets()
 {
     std::vector<PromptSetRecord> out;
-    auto st = m->db.stmt("SELECT id, sha256, variant, model_id, name FROM prompt_sets ORDER BY id");
+    auto st = d->db.stmt("SELECT id, sha256, variant, model_id, name FROM prompt_sets ORDER BY id");
     while (st.step())
         out.push_back(readPromptSet(st));
     return out;
@@ -413,8 +413,8 @@ std::vector<PromptSetRecord> Catalog::promptSets()
 
 void Catalog::removePromptSet(int64_t promptSetId)
 {
-    WriteTx tx(*m);
-    m->db.stmt("DELETE FROM prompt_sets WHERE id = ?").bind(1, promptSetId).run();
+    WriteTx tx(*d);
+    d->db.stmt("DELETE FROM prompt_sets WHERE id = ?").bind(1, promptSetId).run();
     tx.commit();
 }
 
@@ -422,7 +422,7 @@ void Catalog::removePromptSet(int64_t promptSetId)
 
 CatalogCounts Catalog::counts()
 {
-    auto st = m->db.stmt(
+    auto st = d->db.stmt(
         "SELECT (SELECT COUNT(*) FROM roots),"
         " (SELECT COUNT(*) FROM files),"
         " (SELECT COUNT(*) FROM files WHERE status = 'indexed'),"
@@ -449,10 +449,10 @@ CatalogCounts Catalog::counts()
 
 std::string Catalog::integrityCheck()
 {
-    ReadTx snapshot(*m);
+    ReadTx snapshot(*d);
     std::vector<std::string> problems;
     {
-        auto st = m->db.stmt("PRAGMA integrity_check(20)");
+        auto st = d->db.stmt("PRAGMA integrity_check(20)");
         while (st.step()) {
             std::string line = st.text(0);
             if (line != "ok")
@@ -460,7 +460,7 @@ std::string Catalog::integrityCheck()
         }
     }
     {
-        auto st = m->db.stmt("PRAGMA foreign_key_check");
+        auto st = d->db.stmt("PRAGMA foreign_key_check");
         int n = 0;
         while (st.step()) {
             if (++n <= 5)
@@ -471,7 +471,7 @@ std::string Catalog::integrityCheck()
             problems.push_back(std::to_string(n - 5) + " more foreign key violations");
     }
     auto countOf = [&](const char* sql) {
-        auto st = m->db.stmt(sql);
+        auto st = d->db.stmt(sql);
         return st.step() ? st.i64(0) : 0;
     };
     if (int64_t n = countOf("SELECT COUNT(*) FROM files f WHERE f.status = 'indexed'"

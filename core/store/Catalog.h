@@ -136,7 +136,7 @@ public:
     struct Impl;
 
 private:
-    std::unique_ptr<Impl> m;
+    std::unique_ptr<Impl> d;
 };
 
 } // namespace vop::store

@@ -101,15 +101,15 @@ UpsertResult Catalog::upsertFile(const FileInfo& info)
 {
     if (info.path.empty())
         throw InputError("a file record needs a path");
-    WriteTx tx(*m);
+    WriteTx tx(*d);
     UpsertResult r;
-    auto st = m->db.stmt("SELECT id, size, mtime_ns, content_hash, status FROM files WHERE path = ?");
+    auto st = d->db.stmt("SELECT id, size, mtime_ns, content_hash, status FROM files WHERE path = ?");
     st.bind(1, info.path);
     if (!st.step()) {
-        m->db.stmt("INSERT INTO files(root_id, path, size, mtime_ns, content_hash, status) VALUES(?, ?, ?, ?, ?, 'pending')")
+        d->db.stmt("INSERT INTO files(root_id, path, size, mtime_ns, content_hash, status) VALUES(?, ?, ?, ?, ?, 'pending')")
             .bind(1, info.rootId).bind(2, info.path).bind(3, info.size).bind(4, info.mtimeNs)
             .bindOrNull(5, info.contentHash).run();
-        r.fileId = m->db.lastInsertRowid();
+        r.fileId = d->db.lastInsertRowid();
         r.created = true;
     } else {
         r.fileId = st.i64(0);
@@ -124,8 +124,8 @@ UpsertResult Catalog::upsertFile(const FileInfo& info)
         if (r.changed)
             next = FileStatus::Pending;
         else if (status == FileStatus::Offline)
-            next = hasSegments(m->db, r.fileId) ? FileStatus::Indexed : FileStatus::Pending;
-        m->db.stmt("UPDATE files SET root_id = ?, size = ?, mtime_ns = ?, content_hash = ?, status = ?,"
+            next = hasSegments(d->db, r.fileId) ? FileStatus::Indexed : FileStatus::Pending;
+        d->db.stmt("UPDATE files SET root_id = ?, size = ?, mtime_ns = ?, content_hash = ?, status = ?,"
                    " error = CASE WHEN ? THEN NULL ELSE error END WHERE id = ?")
             .bind(1, info.rootId).bind(2, info.size).bind(3, info.mtimeNs).bindOrNull(4, hash)
             .bind(5, toString(next)).bind(6, r.changed ? 1 : 0).bind(7, r.fileId).run();
@@ -136,14 +136,14 @@ UpsertResult Catalog::upsertFile(const FileInfo& info)
 
 std::optional<FileRecord> Catalog::file(int64_t fileId)
 {
-    auto st = m->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE id = ?");
+    auto st = d->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE id = ?");
     st.bind(1, fileId);
     return st.step() ? std::optional<FileRecord>(readFileRow(st)) : std::nullopt;
 }
 
 std::optional<FileRecord> Catalog::findFileByPath(const std::string& path)
 {
-    auto st = m->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE path = ?");
+    auto st = d->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE path = ?");
     st.bind(1, path);
     return st.step() ? std::optional<FileRecord>(readFileRow(st)) : std::nullopt;
 }
@@ -152,21 +152,21 @@ std::vector<FileRecord> Catalog::findFilesBySizeAndHash(int64_t size, const std:
 {
     if (contentHash.empty())
         return {};
-    auto st = m->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE size = ? AND content_hash = ? ORDER BY id");
+    auto st = d->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE size = ? AND content_hash = ? ORDER BY id");
     st.bind(1, size).bind(2, contentHash);
     return fileList(st);
 }
 
 std::vector<FileRecord> Catalog::filesUnderRoot(int64_t rootId)
 {
-    auto st = m->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE root_id = ? ORDER BY path");
+    auto st = d->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE root_id = ? ORDER BY path");
     st.bind(1, rootId);
     return fileList(st);
 }
 
 std::vector<FileRecord> Catalog::filesWithStatus(FileStatus status)
 {
-    auto st = m->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE status = ? ORDER BY path");
+    auto st = d->db.stmt("SELECT " VOP_FILE_COLUMNS " FROM files WHERE status = ? ORDER BY path");
     st.bind(1, toString(status));
     return fileList(st);
 }
@@ -176,24 +176,24 @@ std::vector<int64_t> Catalog::moveFile(int64_t fileId, const std::string& newPat
 {
     if (newPath.empty())
         throw InputError("a file cannot move to an empty path");
-    WriteTx tx(*m);
+    WriteTx tx(*d);
     std::vector<int64_t> removed;
     {
-        auto st = m->db.stmt("SELECT id FROM files WHERE path = ?");
+        auto st = d->db.stmt("SELECT id FROM files WHERE path = ?");
         st.bind(1, newPath);
         if (st.step() && st.i64(0) != fileId) {
             int64_t stale = st.i64(0);
-            removed = embeddingIdsOfFile(m->db, stale);
-            m->db.stmt("DELETE FROM files WHERE id = ?").bind(1, stale).run();
+            removed = embeddingIdsOfFile(d->db, stale);
+            d->db.stmt("DELETE FROM files WHERE id = ?").bind(1, stale).run();
         }
     }
-    m->db.stmt("UPDATE files SET path = ?, root_id = ?, mtime_ns = ?,"
+    d->db.stmt("UPDATE files SET path = ?, root_id = ?, mtime_ns = ?,"
                " status = CASE WHEN status <> 'offline' THEN status"
                " WHEN EXISTS (SELECT 1 FROM segments s WHERE s.file_id = files.id) THEN 'indexed' ELSE 'pending' END"
                " WHERE id = ?")
         .bind(1, newPath).bind(2, rootId).bind(3, mtimeNs).bind(4, fileId).run();
-    if (m->db.changes() == 0)
-        throw Error("catalog '" + m->path + "': cannot move file " + std::to_string(fileId) + " to '" + newPath +
+    if (d->db.changes() == 0)
+        throw Error("catalog '" + d->path + "': cannot move file " + std::to_string(fileId) + " to '" + newPath +
                     "': it is no longer in the catalog");
     tx.commit();
     return removed;
@@ -204,9 +204,9 @@ ReplaceResult Catalog::replaceFileContent(int64_t fileId, const FileContent& con
     if (content.segments.empty())
         throw InputError("replaceFileContent: file " + std::to_string(fileId) +
                          " has no segments; mark it skipped instead");
-    WriteTx tx(*m);
+    WriteTx tx(*d);
     if (!file(fileId))
-        throw Error("catalog '" + m->path + "': file " + std::to_string(fileId) +
+        throw Error("catalog '" + d->path + "': file " + std::to_string(fileId) +
                     " is no longer in the catalog (deleted while it was being indexed)");
     std::unordered_map<int64_t, int64_t> promptSetModels;
     for (const auto& seg : content.segments) {
@@ -214,37 +214,37 @@ ReplaceResult Catalog::replaceFileContent(int64_t fileId, const FileContent& con
             throw InputError("a segment must have finite bounds with end >= start (got " + std::to_string(seg.start) +
                              " .. " + std::to_string(seg.end) + ")");
         for (const auto& e : seg.embeddings)
-            validateEmbedding(*m, e, promptSetModels);
+            validateEmbedding(*d, e, promptSetModels);
     }
 
     ReplaceResult r;
-    r.removedEmbeddingIds = embeddingIdsOfFile(m->db, fileId);
-    m->db.stmt("DELETE FROM segments WHERE file_id = ?").bind(1, fileId).run(); // cascades to embeddings
+    r.removedEmbeddingIds = embeddingIdsOfFile(d->db, fileId);
+    d->db.stmt("DELETE FROM segments WHERE file_id = ?").bind(1, fileId).run(); // cascades to embeddings
     for (const auto& seg : content.segments) {
-        auto ins = m->db.stmt("INSERT INTO segments(file_id, start_s, end_s, thumbnail) VALUES(?, ?, ?, ?)");
+        auto ins = d->db.stmt("INSERT INTO segments(file_id, start_s, end_s, thumbnail) VALUES(?, ?, ?, ?)");
         ins.bind(1, fileId).bind(2, seg.start).bind(3, seg.end);
         if (seg.thumbnailJpeg.empty())
             ins.bindNull(4);
         else
             ins.bindBlob(4, seg.thumbnailJpeg.data(), seg.thumbnailJpeg.size());
         ins.run();
-        const int64_t segmentId = m->db.lastInsertRowid();
+        const int64_t segmentId = d->db.lastInsertRowid();
         r.segmentIds.push_back(segmentId);
         for (const auto& e : seg.embeddings) {
-            auto emb = m->db.stmt("INSERT INTO embeddings(segment_id, model_id, prompt_set_id, vector) VALUES(?, ?, ?, ?)");
+            auto emb = d->db.stmt("INSERT INTO embeddings(segment_id, model_id, prompt_set_id, vector) VALUES(?, ?, ?, ?)");
             emb.bind(1, segmentId).bind(2, e.modelId).bind(3, e.promptSetId);
             bindVector(emb, 4, e.vector);
             emb.run();
-            r.embeddingIds.push_back(m->db.lastInsertRowid());
+            r.embeddingIds.push_back(d->db.lastInsertRowid());
         }
     }
     if (content.media) {
         const MediaInfo& mi = *content.media;
-        m->db.stmt("UPDATE files SET duration = ?, width = ?, height = ?, codec = ? WHERE id = ?")
+        d->db.stmt("UPDATE files SET duration = ?, width = ?, height = ?, codec = ? WHERE id = ?")
             .bindOrNull(1, mi.durationSeconds).bindOrNull(2, int64_t(mi.width)).bindOrNull(3, int64_t(mi.height))
             .bindOrNull(4, mi.codec).bind(5, fileId).run();
     }
-    m->db.stmt("UPDATE files SET status = 'indexed', error = NULL, indexed_at = ? WHERE id = ?")
+    d->db.stmt("UPDATE files SET status = 'indexed', error = NULL, indexed_at = ? WHERE id = ?")
         .bind(1, static_cast<int64_t>(std::time(nullptr))).bind(2, fileId).run();
     tx.commit();
     return r;
@@ -252,19 +252,19 @@ ReplaceResult Catalog::replaceFileContent(int64_t fileId, const FileContent& con
 
 void Catalog::setFileStatus(int64_t fileId, FileStatus status, const std::string& error)
 {
-    WriteTx tx(*m);
+    WriteTx tx(*d);
     if (status == FileStatus::Indexed) {
-        if (!hasSegments(m->db, fileId)) {
+        if (!hasSegments(d->db, fileId)) {
             if (!file(fileId))
                 return;
             throw InputError("file " + std::to_string(fileId) +
                              " cannot be marked indexed: it has no segments (use replaceFileContent)");
         }
-        m->db.stmt("UPDATE files SET status = 'indexed', error = NULL, indexed_at = ? WHERE id = ?")
+        d->db.stmt("UPDATE files SET status = 'indexed', error = NULL, indexed_at = ? WHERE id = ?")
             .bind(1, static_cast<int64_t>(std::time(nullptr))).bind(2, fileId).run();
     } else {
         const bool keepError = status == FileStatus::Failed || status == FileStatus::Skipped;
-        m->db.stmt("UPDATE files SET status = ?, error = ? WHERE id = ?")
+        d->db.stmt("UPDATE files SET status = ?, error = ? WHERE id = ?")
             .bind(1, toString(status)).bindOrNull(2, keepError ? std::string_view(error) : std::string_view())
             .bind(3, fileId).run();
     }
@@ -273,8 +273,8 @@ void Catalog::setFileStatus(int64_t fileId, FileStatus status, const std::string
 
 void Catalog::setFileMedia(int64_t fileId, const MediaInfo& mi)
 {
-    WriteTx tx(*m);
-    m->db.stmt("UPDATE files SET duration = ?, width = ?, height = ?, codec = ? WHERE id = ?")
+    WriteTx tx(*d);
+    d->db.stmt("UPDATE files SET duration = ?, width = ?, height = ?, codec = ? WHERE id = ?")
         .bindOrNull(1, mi.durationSeconds).bindOrNull(2, int64_t(mi.width)).bindOrNull(3, int64_t(mi.height))
         .bindOrNull(4, mi.codec).bind(5, fileId).run();
     tx.commit();
@@ -287,9 +287,9 @@ void Catalog::markFileOffline(int64_t fileId)
 
 std::vector<int64_t> Catalog::deleteFile(int64_t fileId)
 {
-    WriteTx tx(*m);
-    std::vector<int64_t> removed = embeddingIdsOfFile(m->db, fileId);
-    m->db.stmt("DELETE FROM files WHERE id = ?").bind(1, fileId).run();
+    WriteTx tx(*d);
+    std::vector<int64_t> removed = embeddingIdsOfFile(d->db, fileId);
+    d->db.stmt("DELETE FROM files WHERE id = ?").bind(1, fileId).run();
     tx.commit();
     return removed;
 }
@@ -299,7 +299,7 @@ std::vector<int64_t> Catalog::deleteFile(int64_t fileId)
 std::vector<SegmentRecord> Catalog::segmentsOfFile(int64_t fileId)
 {
     std::vector<SegmentRecord> out;
-    auto st = m->db.stmt("SELECT id, file_id, start_s, end_s, thumbnail IS NOT NULL FROM segments"
+    auto st = d->db.stmt("SELECT id, file_id, start_s, end_s, thumbnail IS NOT NULL FROM segments"
                          " WHERE file_id = ? ORDER BY start_s, id");
     st.bind(1, fileId);
     while (st.step())
@@ -309,7 +309,7 @@ std::vector<SegmentRecord> Catalog::segmentsOfFile(int64_t fileId)
 
 std::string Catalog::thumbnail(int64_t segmentId)
 {
-    auto st = m->db.stmt("SELECT thumbnail FROM segments WHERE id = ?");
+    auto st = d->db.stmt("SELECT thumbnail FROM segments WHERE id = ?");
     st.bind(1, segmentId);
     if (!st.step() || st.isNull(0))
         return {};
@@ -318,11 +318,11 @@ std::string Catalog::thumbnail(int64_t segmentId)
 
 std::vector<SegmentHit> Catalog::segmentsForEmbeddings(const std::vector<int64_t>& embeddingIds)
 {
-    ReadTx snapshot(*m);
+    ReadTx snapshot(*d);
     std::vector<SegmentHit> out;
     out.reserve(embeddingIds.size());
     for (int64_t id : embeddingIds) {
-        auto st = m->db.stmt("SELECT e.id, s.id, s.file_id, f.path, s.start_s, s.end_s, f.status"
+        auto st = d->db.stmt("SELECT e.id, s.id, s.file_id, f.path, s.start_s, s.end_s, f.status"
                              " FROM embeddings e JOIN segments s ON s.id = e.segment_id"
                              " JOIN files f ON f.id = s.file_id WHERE e.id = ?");
         st.bind(1, id);
@@ -337,23 +337,23 @@ std::vector<SegmentHit> Catalog::segmentsForEmbeddings(const std::vector<int64_t
 
 std::vector<int64_t> Catalog::addEmbeddings(const std::vector<NewEmbedding>& embeddings)
 {
-    WriteTx tx(*m);
+    WriteTx tx(*d);
     std::unordered_map<int64_t, int64_t> promptSetModels;
     for (const auto& ne : embeddings)
-        validateEmbedding(*m, ne.embedding, promptSetModels);
+        validateEmbedding(*d, ne.embedding, promptSetModels);
     std::vector<int64_t> ids;
     ids.reserve(embeddings.size());
     for (const auto& ne : embeddings) {
         const auto& e = ne.embedding;
         // The delete-then-insert (instead of INSERT OR REPLACE) keeps rowids new: an index
         // that holds the old rowid sees it vanish and the new one appear above its watermark.
-        m->db.stmt("DELETE FROM embeddings WHERE segment_id = ? AND model_id = ? AND prompt_set_id IS ?")
+        d->db.stmt("DELETE FROM embeddings WHERE segment_id = ? AND model_id = ? AND prompt_set_id IS ?")
             .bind(1, ne.segmentId).bind(2, e.modelId).bind(3, e.promptSetId).run();
-        auto st = m->db.stmt("INSERT INTO embeddings(segment_id, model_id, prompt_set_id, vector) VALUES(?, ?, ?, ?)");
+        auto st = d->db.stmt("INSERT INTO embeddings(segment_id, model_id, prompt_set_id, vector) VALUES(?, ?, ?, ?)");
         st.bind(1, ne.segmentId).bind(2, e.modelId).bind(3, e.promptSetId);
         bindVector(st, 4, e.vector);
         st.run();
-        ids.push_back(m->db.lastInsertRowid());
+        ids.push_back(d->db.lastInsertRowid());
     }
     tx.commit();
     return ids;
@@ -361,7 +361,7 @@ std::vector<int64_t> Catalog::addEmbeddings(const std::vector<NewEmbedding>& emb
 
 EmbeddingStats Catalog::embeddingStats(int64_t modelId, std::optional<int64_t> promptSetId)
 {
-    auto st = m->db.stmt("SELECT COUNT(*), IFNULL(MAX(id), 0) FROM embeddings WHERE model_id = ? AND prompt_set_id IS ?");
+    auto st = d->db.stmt("SELECT COUNT(*), IFNULL(MAX(id), 0) FROM embeddings WHERE model_id = ? AND prompt_set_id IS ?");
     st.bind(1, modelId).bind(2, promptSetId);
     EmbeddingStats s;
     if (st.step()) {
@@ -374,16 +374,16 @@ EmbeddingStats Catalog::embeddingStats(int64_t modelId, std::optional<int64_t> p
 int64_t Catalog::forEachEmbedding(int64_t modelId, std::optional<int64_t> promptSetId, int64_t afterRowid,
                                   const std::function<void(int64_t, const float*, int)>& fn, int64_t limit)
 {
-    ReadTx snapshot(*m);
-    const int dim = m->modelDim(modelId);
+    ReadTx snapshot(*d);
+    const int dim = d->modelDim(modelId);
     std::vector<float> buf(static_cast<size_t>(dim));
-    auto st = m->db.stmt("SELECT id, vector FROM embeddings WHERE model_id = ? AND prompt_set_id IS ? AND id > ? ORDER BY id LIMIT ?");
+    auto st = d->db.stmt("SELECT id, vector FROM embeddings WHERE model_id = ? AND prompt_set_id IS ? AND id > ? ORDER BY id LIMIT ?");
     st.bind(1, modelId).bind(2, promptSetId).bind(3, afterRowid).bind(4, limit > 0 ? limit : int64_t(-1));
     int64_t n = 0;
     while (st.step()) {
         const int64_t id = st.i64(0);
         if (st.blobSize(1) != buf.size() * sizeof(float))
-            throw Error("catalog '" + m->path + "': embedding " + std::to_string(id) + " has " +
+            throw Error("catalog '" + d->path + "': embedding " + std::to_string(id) + " has " +
                         std::to_string(st.blobSize(1)) + " bytes, expected " + std::to_string(buf.size() * sizeof(float)));
         std::memcpy(buf.data(), st.blob(1), buf.size() * sizeof(float)); // blobs need not be aligned
         fn(id, buf.data(), dim);
@@ -395,7 +395,7 @@ int64_t Catalog::forEachEmbedding(int64_t modelId, std::optional<int64_t> prompt
 std::vector<int64_t> Catalog::embeddingIds(int64_t modelId, std::optional<int64_t> promptSetId, int64_t maxRowid)
 {
     std::vector<int64_t> ids;
-    auto st = m->db.stmt("SELECT id FROM embeddings WHERE model_id = ? AND prompt_set_id IS ? AND id <= ? ORDER BY id");
+    auto st = d->db.stmt("SELECT id FROM embeddings WHERE model_id = ? AND prompt_set_id IS ? AND id <= ? ORDER BY id");
     st.bind(1, modelId).bind(2, promptSetId).bind(3, maxRowid);
     while (st.step())
         ids.push_back(st.i64(0));
@@ -405,7 +405,7 @@ std::vector<int64_t> Catalog::embeddingIds(int64_t modelId, std::optional<int64_
 std::optional<std::vector<float>> Catalog::embeddingOfSegment(int64_t segmentId, int64_t modelId,
                                                               std::optional<int64_t> promptSetId)
 {
-    auto st = m->db.stmt("SELECT vector FROM embeddings WHERE segment_id = ? AND model_id = ? AND prompt_set_id IS ?");
+    auto st = d->db.stmt("SELECT vector FROM embeddings WHERE segment_id = ? AND model_id = ? AND prompt_set_id IS ?");
     st.bind(1, segmentId).bind(2, modelId).bind(3, promptSetId);
     if (!st.step())
         return std::nullopt;
@@ -416,7 +416,7 @@ std::optional<std::vector<float>> Catalog::embeddingOfSegment(int64_t segmentId,
 
 int64_t Catalog::embeddingSequence()
 {
-    auto st = m->db.stmt("SELECT seq FROM sqlite_sequence WHERE name = 'embeddings'");
+    auto st = d->db.stmt("SELECT seq FROM sqlite_sequence WHERE name = 'embeddings'");
     return st.step() ? st.i64(0) : 0;
 }
 

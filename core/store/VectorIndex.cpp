@@ -35,27 +35,28 @@ constexpr int kFormatVersion = 1;
 constexpr const char* kFormatName = "vopsearch-hnsw";
 constexpr size_t kHeaderBytes = 96; // what hnswlib 0.6.2's saveIndex writes before the data
 
-detail::DotFn g_dot = nullptr;
-
 // Cosine distance on unit vectors: 1 - <a, b>, with the widest dot product the CPU has
 // (hnswlib's own kernels are chosen at compile time, i.e. SSE for a portable build).
 class CosineSpace : public hnswlib::SpaceInterface<float> {
 public:
-    explicit CosineSpace(size_t dim) : m_dim(dim)
-    {
-        if (!g_dot)
-            g_dot = detail::dotKernel();
-    }
-    size_t get_data_size() override { return m_dim * sizeof(float); }
+    // The kernel is chosen per space (no process-wide state) and handed to hnswlib as the
+    // distance function's parameter.
+    explicit CosineSpace(size_t dim) : m_param{dim, detail::dotKernel()} {}
+    size_t get_data_size() override { return m_param.dim * sizeof(float); }
     hnswlib::DISTFUNC<float> get_dist_func() override { return &distance; }
-    void* get_dist_func_param() override { return &m_dim; }
+    void* get_dist_func_param() override { return &m_param; }
 
 private:
+    struct Param {
+        size_t dim;
+        detail::DotFn dot;
+    };
     static float distance(const void* a, const void* b, const void* param)
     {
-        return 1.0f - g_dot(static_cast<const float*>(a), static_cast<const float*>(b), *static_cast<const size_t*>(param));
+        const auto* p = static_cast<const Param*>(param);
+        return 1.0f - p->dot(static_cast<const float*>(a), static_cast<const float*>(b), p->dim);
     }
-    size_t m_dim;
+    Param m_param;
 };
 
 using Hnsw = hnswlib::HierarchicalNSW<float>;
@@ -133,62 +134,62 @@ struct VectorIndex::Impl {
 };
 
 VectorIndex::VectorIndex(std::string catalogId, IndexKey key, int dim, const IndexParams& params, size_t capacity)
-    : m(std::make_unique<Impl>())
+    : d(std::make_unique<Impl>())
 {
     if (dim <= 0)
         throw Error("a vector index needs a positive dimension");
-    m->catalogId = std::move(catalogId);
-    m->key = std::move(key);
-    m->dim = dim;
-    m->params = params;
-    m->space = std::make_unique<CosineSpace>(static_cast<size_t>(dim));
-    m->hnsw = std::make_unique<Hnsw>(m->space.get(), std::max(capacity, size_t(16)), params.M, params.efConstruction);
-    m->hnsw->setEf(params.efSearch);
+    d->catalogId = std::move(catalogId);
+    d->key = std::move(key);
+    d->dim = dim;
+    d->params = params;
+    d->space = std::make_unique<CosineSpace>(static_cast<size_t>(dim));
+    d->hnsw = std::make_unique<Hnsw>(d->space.get(), std::max(capacity, size_t(16)), params.M, params.efConstruction);
+    d->hnsw->setEf(params.efSearch);
 }
 
-VectorIndex::VectorIndex(std::unique_ptr<Impl> impl) : m(std::move(impl)) {}
+VectorIndex::VectorIndex(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
 VectorIndex::~VectorIndex() = default;
 
-const std::string& VectorIndex::catalogId() const { return m->catalogId; }
-const IndexKey& VectorIndex::key() const { return m->key; }
-int VectorIndex::dim() const { return m->dim; }
-const IndexParams& VectorIndex::params() const { return m->params; }
+const std::string& VectorIndex::catalogId() const { return d->catalogId; }
+const IndexKey& VectorIndex::key() const { return d->key; }
+int VectorIndex::dim() const { return d->dim; }
+const IndexParams& VectorIndex::params() const { return d->params; }
 
 size_t VectorIndex::size() const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    return m->hnsw->cur_element_count - m->hnsw->num_deleted_;
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    return d->hnsw->cur_element_count - d->hnsw->num_deleted_;
 }
 
 size_t VectorIndex::deletedCount() const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    return m->hnsw->num_deleted_;
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    return d->hnsw->num_deleted_;
 }
 
 size_t VectorIndex::capacity() const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    return m->hnsw->max_elements_;
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    return d->hnsw->max_elements_;
 }
 
 int64_t VectorIndex::watermark() const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    return m->watermark;
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    return d->watermark;
 }
 
 bool VectorIndex::contains(int64_t rowid) const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    auto it = m->hnsw->label_lookup_.find(static_cast<hnswlib::labeltype>(rowid));
-    return it != m->hnsw->label_lookup_.end() && !m->hnsw->isMarkedDeleted(it->second);
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    auto it = d->hnsw->label_lookup_.find(static_cast<hnswlib::labeltype>(rowid));
+    return it != d->hnsw->label_lookup_.end() && !d->hnsw->isMarkedDeleted(it->second);
 }
 
 bool VectorIndex::everAdded(int64_t rowid) const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    return m->known(rowid);
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    return d->known(rowid);
 }
 
 bool VectorIndex::add(int64_t rowid, const float* vec)
@@ -201,32 +202,32 @@ size_t VectorIndex::addBatch(const int64_t* rowids, const float* vecs, size_t co
     // Slices keep the exclusive lock short, so searches wait for at most one slice (a few
     // hundred inserts), not for a whole catch-up of thousands of rows.
     constexpr size_t kSlice = 512;
-    const size_t dim = static_cast<size_t>(m->dim);
+    const size_t dim = static_cast<size_t>(d->dim);
     std::unordered_set<int64_t> seen; // repeats within this call
     size_t added = 0;
     std::vector<size_t> todo;
     for (size_t begin = 0; begin < count; begin += kSlice) {
         const size_t end = std::min(count, begin + kSlice);
-        std::unique_lock<std::shared_mutex> l(m->lock);
+        std::unique_lock<std::shared_mutex> l(d->lock);
         // Never hand hnswlib a label twice: in 0.6.2 that "updates" the element in place,
         // which rewires the graph around it, and after a markDelete it silently resurrects it.
         todo.clear();
         for (size_t i = begin; i < end; ++i)
-            if (rowids[i] > 0 && !m->known(rowids[i]) && seen.insert(rowids[i]).second)
+            if (rowids[i] > 0 && !d->known(rowids[i]) && seen.insert(rowids[i]).second)
                 todo.push_back(i);
         if (todo.empty())
             continue;
-        m->reserve(m->hnsw->cur_element_count + todo.size());
+        d->reserve(d->hnsw->cur_element_count + todo.size());
 
         auto insert = [&](size_t i, std::vector<float>& buf) {
             std::memcpy(buf.data(), vecs + i * dim, dim * sizeof(float));
             detail::normalize(buf.data(), dim); // a zero vector stays zero: similarity 0 to all
-            m->hnsw->addPoint(buf.data(), static_cast<hnswlib::labeltype>(rowids[i]));
+            d->hnsw->addPoint(buf.data(), static_cast<hnswlib::labeltype>(rowids[i]));
         };
         std::exception_ptr failure;
         // The first elements go in alone so that the entry point exists before threads race.
-        size_t serial = m->hnsw->cur_element_count == 0 ? std::min(todo.size(), size_t(64)) : 0;
-        const unsigned nThreads = todo.size() - serial < 64 ? 1u : m->threads();
+        size_t serial = d->hnsw->cur_element_count == 0 ? std::min(todo.size(), size_t(64)) : 0;
+        const unsigned nThreads = todo.size() - serial < 64 ? 1u : d->threads();
         if (nThreads == 1)
             serial = todo.size();
         try {
@@ -261,8 +262,8 @@ size_t VectorIndex::addBatch(const int64_t* rowids, const float* vecs, size_t co
         // Whatever went in counts, even when a later insert failed: the watermark must cover
         // every label in the graph.
         for (size_t i : todo)
-            if (m->known(rowids[i])) {
-                m->watermark = std::max(m->watermark, rowids[i]);
+            if (d->known(rowids[i])) {
+                d->watermark = std::max(d->watermark, rowids[i]);
                 ++added;
             }
         if (failure)
@@ -273,21 +274,21 @@ size_t VectorIndex::addBatch(const int64_t* rowids, const float* vecs, size_t co
 
 bool VectorIndex::remove(int64_t rowid)
 {
-    std::unique_lock<std::shared_mutex> l(m->lock);
-    auto it = m->hnsw->label_lookup_.find(static_cast<hnswlib::labeltype>(rowid));
-    if (it == m->hnsw->label_lookup_.end() || m->hnsw->isMarkedDeleted(it->second))
+    std::unique_lock<std::shared_mutex> l(d->lock);
+    auto it = d->hnsw->label_lookup_.find(static_cast<hnswlib::labeltype>(rowid));
+    if (it == d->hnsw->label_lookup_.end() || d->hnsw->isMarkedDeleted(it->second))
         return false;
-    m->hnsw->markDelete(static_cast<hnswlib::labeltype>(rowid));
+    d->hnsw->markDelete(static_cast<hnswlib::labeltype>(rowid));
     return true;
 }
 
 std::vector<int64_t> VectorIndex::labels() const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
+    std::shared_lock<std::shared_mutex> l(d->lock);
     std::vector<int64_t> out;
-    out.reserve(m->hnsw->label_lookup_.size());
-    for (const auto& [label, internal] : m->hnsw->label_lookup_)
-        if (!m->hnsw->isMarkedDeleted(internal))
+    out.reserve(d->hnsw->label_lookup_.size());
+    for (const auto& [label, internal] : d->hnsw->label_lookup_)
+        if (!d->hnsw->isMarkedDeleted(internal))
             out.push_back(static_cast<int64_t>(label));
     std::sort(out.begin(), out.end());
     return out;
@@ -298,14 +299,14 @@ std::vector<SearchHit> VectorIndex::search(const float* query, size_t k) const
     std::vector<SearchHit> hits;
     if (k == 0)
         return hits;
-    const size_t dim = static_cast<size_t>(m->dim);
+    const size_t dim = static_cast<size_t>(d->dim);
     std::vector<float> q(query, query + dim);
     if (!detail::normalize(q.data(), dim))
         return hits; // no direction, no neighbours
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    if (m->hnsw->cur_element_count == m->hnsw->num_deleted_)
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    if (d->hnsw->cur_element_count == d->hnsw->num_deleted_)
         return hits;
-    auto pq = m->hnsw->searchKnn(q.data(), k);
+    auto pq = d->hnsw->searchKnn(q.data(), k);
     hits.resize(pq.size());
     for (size_t i = hits.size(); i-- > 0; pq.pop()) // the queue pops the farthest first
         hits[i] = SearchHit{static_cast<int64_t>(pq.top().second), 1.0f - pq.top().first};
@@ -314,21 +315,21 @@ std::vector<SearchHit> VectorIndex::search(const float* query, size_t k) const
 
 void VectorIndex::setEfSearch(size_t ef)
 {
-    std::unique_lock<std::shared_mutex> l(m->lock);
-    m->params.efSearch = std::max<size_t>(ef, 1);
-    m->hnsw->setEf(m->params.efSearch);
+    std::unique_lock<std::shared_mutex> l(d->lock);
+    d->params.efSearch = std::max<size_t>(ef, 1);
+    d->hnsw->setEf(d->params.efSearch);
 }
 
 size_t VectorIndex::efSearch() const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    return m->params.efSearch;
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    return d->params.efSearch;
 }
 
 size_t VectorIndex::memoryBytes() const
 {
-    std::shared_lock<std::shared_mutex> l(m->lock);
-    const Hnsw& h = *m->hnsw;
+    std::shared_lock<std::shared_mutex> l(d->lock);
+    const Hnsw& h = *d->hnsw;
     size_t bytes = h.max_elements_ * h.size_data_per_element_;                       // level 0 + vectors
     for (size_t i = 0; i < h.cur_element_count; ++i)
         bytes += h.element_levels_[i] > 0 ? h.size_links_per_element_ * h.element_levels_[i] : 0; // upper levels
@@ -345,15 +346,15 @@ size_t VectorIndex::memoryBytes() const
 void VectorIndex::save(const std::string& path) const
 {
     namespace fs = std::filesystem;
-    std::shared_lock<std::shared_mutex> l(m->lock);
+    std::shared_lock<std::shared_mutex> l(d->lock);
     fs::path target(path);
     fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
     std::error_code ec;
     fs::create_directories(dir, ec);
     std::string tmp = (dir / ("." + target.filename().string() + ".tmp" + std::to_string(std::random_device{}()))).string();
 
-    m->hnsw->saveIndex(tmp); // hnswlib reports nothing: the size and checksum below check the write
-    const uint64_t expected = m->serializedSize();
+    d->hnsw->saveIndex(tmp); // hnswlib reports nothing: the size and checksum below check the write
+    const uint64_t expected = d->serializedSize();
     detail::FileDigest digest;
     try {
         digest = detail::digestFile(tmp);
@@ -378,15 +379,15 @@ void VectorIndex::save(const std::string& path) const
         {"format", kFormatName},
         {"format_version", kFormatVersion},
         {"metric", "cosine"},
-        {"catalog_id", m->catalogId},
-        {"model_id", m->key.modelId},
-        {"prompt_set_id", m->key.promptSetId ? nlohmann::json(*m->key.promptSetId) : nlohmann::json(nullptr)},
-        {"dim", m->dim},
-        {"count", m->hnsw->cur_element_count - m->hnsw->num_deleted_},
-        {"elements", m->hnsw->cur_element_count},
-        {"watermark", m->watermark},
-        {"M", m->hnsw->M_},
-        {"ef_construction", m->hnsw->ef_construction_},
+        {"catalog_id", d->catalogId},
+        {"model_id", d->key.modelId},
+        {"prompt_set_id", d->key.promptSetId ? nlohmann::json(*d->key.promptSetId) : nlohmann::json(nullptr)},
+        {"dim", d->dim},
+        {"count", d->hnsw->cur_element_count - d->hnsw->num_deleted_},
+        {"elements", d->hnsw->cur_element_count},
+        {"watermark", d->watermark},
+        {"M", d->hnsw->M_},
+        {"ef_construction", d->hnsw->ef_construction_},
         {"file_size", digest.size},
         {"xxh64", detail::toHex(digest.xxh64)},
         {"saved_at", static_cast<int64_t>(std::time(nullptr))},

@@ -127,7 +127,7 @@ public:
 
 private:
     explicit VectorIndex(std::unique_ptr<Impl> impl);
-    std::unique_ptr<Impl> m;
+    std::unique_ptr<Impl> d;
 };
 
 } // namespace vop::store

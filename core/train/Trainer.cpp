@@ -1,6 +1,7 @@
 #include "train/Trainer.h"
 
 #include "model/ClipModel.h"
+#include "model/Device.h"
 #include "prompts/PromptSet.h"
 #include "train/Evaluate.h"
 #include "train/internal/PromptStepper.h"
@@ -250,6 +251,304 @@ double meanLoss(const std::vector<StepRecord>& h, int epoch)
     return n ? sum / n : 0.0;
 }
 
+// ---- trainPrompts, phase by phase
+
+// Settings and data that cannot work.
+void checkTrainingInputs(ClipEncoder& clip, const Dataset& train, const Dataset& validation, const FrameCache& cache,
+                         const TrainOptions& o)
+{
+    const auto& config = clip.config();
+    const auto& sampling = cache.sampling();
+    if (o.prompts.variant == Variant::Zero)
+        throw InputError("variant zero has nothing to train; pick vop, vop-p, vop-c, vop-f, vop-fp or vop-fc");
+    if (o.epochs < 1) throw InputError("epochs must be at least 1");
+    if (o.batch < 2) throw InputError("batch must be at least 2 (InfoNCE needs negatives)");
+    if (!(o.lr > 0) || !(o.generatorLr > 0)) throw InputError("learning rates must be positive");
+    if (!(o.cropScaleMin > 0 && o.cropScaleMin <= o.cropScaleMax && o.cropScaleMax <= 1))
+        throw InputError("crop scale must satisfy 0 < min <= max <= 1");
+    if (o.prompts.frames != sampling.frames)
+        throw InputError("prompts for " + std::to_string(o.prompts.frames) + " frames, but the frames prepared have " +
+                         std::to_string(sampling.frames) + " per clip");
+    if (sampling.resolution != config.imageResolution)
+        throw InputError("frames prepared at " + std::to_string(sampling.resolution) + " px for a " +
+                         std::to_string(config.imageResolution) + " px model");
+    if (train.videos.size() < 2)
+        throw InputError("training needs at least 2 videos, got " + std::to_string(train.videos.size()));
+    if (validation.videos.size() == 1)
+        throw InputError("validation needs at least 2 videos, got 1 (raise the validation fraction or use 0)");
+    for (const auto* d : {&train, &validation})
+        for (const auto& v : d->videos)
+            if (v.framesFile.empty() || v.captions.empty())
+                throw InputError("video '" + v.id + "' has " + (v.captions.empty() ? "no captions" : "no prepared frames"));
+    if (clip.halfPrecision())
+        throw InputError("training needs an fp32 backbone (open the encoder with halfOnCuda = false)");
+    if (o.resume && o.statePath.empty())
+        throw InputError("resuming needs the training-state file");
+}
+
+VopPrompts initialPrompts(const ClipConfig& config, const TrainOptions& o, const torch::Device& device)
+{
+    VopPrompts prompts = [&] {
+        ScopedTorchSeed seeded(o.seed); // the initial prompts, without touching the process's generator
+        return VopPrompts(config, o.prompts);
+    }();
+    prompts->to(device);
+    prompts->train();
+    return prompts;
+}
+
+// One training run: the model and prompts, the state that a checkpoint saves, and the phases
+// (resume, zero-shot evaluation, the steps, the result) that trainPrompts calls in order.
+class TrainRun {
+public:
+    TrainRun(ClipEncoder& clip, const Dataset& train, const Dataset& validation, const FrameCache& cache,
+             const TrainOptions& o, const TrainCallbacks& cb)
+        : m_clip(clip), m_train(train), m_validation(validation), m_cache(cache), m_o(o), m_cb(cb),
+          m_config(clip.config()), m_sampling(cache.sampling()), m_device(clip.deviceName()),
+          m_tokenizer(clip.tokenizer()), m_prompts(initialPrompts(m_config, o, m_device)),
+          m_model(ClipModel(clip.modelPtr()), m_prompts), m_stepper(m_model, o), m_n(train.videos.size()),
+          m_perEpoch(stepsPerEpoch(m_n, o.batch)), m_total(m_perEpoch * o.epochs),
+          m_settings(runSettings(o, train, validation, cache, m_config)), m_hasVal(!validation.videos.empty()),
+          m_captionChoice(m_n)
+    {
+    }
+
+    TrainResult run()
+    {
+        if (m_o.resume) {
+            loadState(m_o.statePath, m_settings, m_st, *m_prompts, m_best, m_stepper.optimizer(), m_device);
+            status("resumed from " + m_o.statePath + " at step " + std::to_string(m_st.step) + " of " +
+                   std::to_string(m_total));
+        }
+        TrainResult result;
+        result.resumedFrom = m_st.step;
+        result.hasValidation = m_hasVal;
+        result.trainVideos = m_n;
+        result.validationVideos = m_validation.videos.size();
+        try {
+            if (m_hasVal && !m_st.haveZeroShot)
+                evaluateZeroShot();
+        } catch (const Cancelled&) {
+            stopCancelled();
+        }
+        try {
+            trainSteps();
+        } catch (const Cancelled&) {
+            stopCancelled();
+        }
+        finish(result);
+        return result;
+    }
+
+private:
+    ClipEncoder& m_clip;
+    const Dataset& m_train;
+    const Dataset& m_validation;
+    const FrameCache& m_cache;
+    const TrainOptions& m_o;
+    const TrainCallbacks& m_cb;
+    const ClipConfig& m_config;
+    const FrameSampling& m_sampling;
+    const torch::Device m_device;
+    const torch::Dtype m_dtype = torch::kFloat32;
+    const ClipTokenizer& m_tokenizer;
+    VopPrompts m_prompts;
+    VopModel m_model;
+    train::PromptStepper m_stepper;
+    const size_t m_n;
+    const int64_t m_perEpoch, m_total;
+    const std::map<std::string, std::string> m_settings;
+    const bool m_hasVal;
+    RunState m_st;   // what a checkpoint saves, with m_prompts, m_best and the optimizer
+    TensorMap m_best;
+    // The steps: this epoch's batches and captions, and the rate of the steps run in this call.
+    int m_epochOfPlan = -1;
+    std::vector<std::vector<size_t>> m_plan;
+    std::vector<size_t> m_captionChoice;
+    double m_stepSeconds = 0;
+    int64_t m_stepsRun = 0, m_samplesRun = 0;
+
+    void status(const std::string& s)
+    {
+        VOP_LOG_INFO("train", "{}", s);
+        if (m_cb.onStatus) m_cb.onStatus(s);
+    }
+    bool cancelled() const { return m_cb.cancel && m_cb.cancel->load(); }
+
+    void checkpoint()
+    {
+        if (m_o.statePath.empty()) return;
+        saveState(m_o.statePath, m_settings, m_st, *m_prompts, m_best, m_stepper.optimizer());
+        status("saved training state at step " + std::to_string(m_st.step) + " to " + m_o.statePath);
+    }
+    [[noreturn]] void stopCancelled()
+    {
+        checkpoint();
+        throw Cancelled();
+    }
+
+    void evaluateZeroShot()
+    {
+        status("evaluating zero-shot CLIP on " + std::to_string(m_validation.videos.size()) + " validation videos");
+        PromptOptions zo;
+        zo.variant = Variant::Zero;
+        zo.frames = m_sampling.frames;
+        VopModel zero(ClipModel(m_clip.modelPtr()), VopPrompts(m_config, zo));
+        m_st.zeroShot = train::evaluateModel(zero, m_tokenizer, m_validation, m_cache, m_device, m_dtype, m_o.evalBatch,
+                                             m_cb.cancel);
+        m_st.haveZeroShot = true;
+        status("zero-shot: " + describeMetrics(m_st.zeroShot));
+        if (m_cb.onEval) {
+            EvalRecord z; // step 0: the baseline that every later evaluation is compared with
+            z.metrics = m_st.zeroShot;
+            m_cb.onEval(z);
+        }
+    }
+
+    bool isEvalPoint(int64_t done) const
+    {
+        if (!m_hasVal || done <= 0) return false;
+        if (done == m_total) return true;
+        return m_o.evalEvery > 0 ? done % m_o.evalEvery == 0 : done % m_perEpoch == 0;
+    }
+
+    void evaluate(int64_t done)
+    {
+        EvalRecord r;
+        r.step = done;
+        r.epoch = int((done - 1) / m_perEpoch) + 1;
+        m_prompts->eval();
+        r.metrics = train::evaluateModel(m_model, m_tokenizer, m_validation, m_cache, m_device, m_dtype, m_o.evalBatch,
+                                         m_cb.cancel);
+        m_prompts->train();
+        if (!m_st.haveBest || better(r.metrics, m_st.best)) {
+            r.best = true;
+            m_st.haveBest = true;
+            m_st.best = r.metrics;
+            m_st.bestStep = done;
+            m_best = cloneTensors(*m_prompts);
+        }
+        m_st.evaluated = done;
+        m_st.evaluations.push_back(r);
+        if (m_cb.onEval) m_cb.onEval(r);
+    }
+
+    void trainSteps()
+    {
+        // Interrupted during an evaluation: it runs again first.
+        if (isEvalPoint(m_st.step) && m_st.evaluated < m_st.step) evaluate(m_st.step);
+        for (int64_t s = m_st.step; s < m_total; ++s) {
+            if (cancelled()) throw Cancelled();
+            trainStep(s);
+            if (isEvalPoint(m_st.step)) evaluate(m_st.step);
+            if (m_o.checkpointEvery > 0 && m_st.step % m_o.checkpointEvery == 0 && m_st.step < m_total) checkpoint();
+        }
+    }
+
+    // The batches of an epoch and the caption each video shows in it depend on (seed, epoch) only.
+    void planEpoch(int epoch)
+    {
+        m_plan = epochBatches(m_n, m_o.batch, m_o.seed, epoch);
+        Rng pick(m_o.seed, kCaptionStream + uint64_t(epoch));
+        for (size_t i = 0; i < m_n; ++i)
+            m_captionChoice[i] = size_t(pick.below(m_train.videos[i].captions.size()));
+        m_epochOfPlan = epoch;
+    }
+
+    void trainStep(int64_t s)
+    {
+        using Clock = std::chrono::steady_clock;
+        const auto t0 = Clock::now();
+        const int epoch = int(s / m_perEpoch);
+        if (epoch != m_epochOfPlan) planEpoch(epoch);
+        const auto& items = m_plan[size_t(s % m_perEpoch)];
+        Rng aug(m_o.seed, kAugmentStream + uint64_t(s));
+        std::vector<std::vector<RgbImage>> clips;
+        std::vector<std::string> captions, keys;
+        for (size_t i : items) {
+            const auto& v = m_train.videos[i];
+            clips.push_back(train::trainingView(m_cache, v.framesFile, m_o, aug));
+            captions.push_back(v.captions[m_captionChoice[i]]);
+            keys.push_back(ClipTokenizer::cleanText(captions.back()));
+        }
+        const double factor = scheduleFactor(s, m_total, m_o.warmupFraction);
+        const double loss =
+            m_stepper.step(train::framesTensor(clips).to(m_device, m_dtype),
+                           train::captionIds(m_tokenizer, captions, m_model.captionLength()).to(m_device),
+                           train::positivesFromKeys(keys), factor);
+        if (!std::isfinite(loss))
+            throw Error("the loss became " + std::to_string(loss) + " at step " + std::to_string(s + 1) +
+                        "; lower the learning rate");
+        m_st.step = s + 1;
+        m_st.history.push_back({m_st.step, epoch + 1, loss, m_stepper.promptLr(factor)});
+        m_stepSeconds += std::chrono::duration<double>(Clock::now() - t0).count();
+        ++m_stepsRun;
+        m_samplesRun += int64_t(items.size());
+        if (m_cb.onStep) {
+            StepProgress p;
+            p.step = m_st.step;
+            p.totalSteps = m_total;
+            p.epoch = epoch + 1;
+            p.epochs = m_o.epochs;
+            p.loss = loss;
+            p.lr = m_stepper.promptLr(factor);
+            p.samplesPerSecond = m_stepSeconds > 0 ? double(m_samplesRun) / m_stepSeconds : 0;
+            p.etaSeconds = double(m_total - m_st.step) * m_stepSeconds / double(m_stepsRun);
+            m_cb.onStep(p);
+        }
+    }
+
+    // The result: the prompt set written, the training state removed unless it is to be kept.
+    void finish(TrainResult& result)
+    {
+        result.steps = m_st.step;
+        result.history = m_st.history;
+        result.evaluations = m_st.evaluations;
+        result.zeroShot = m_st.zeroShot;
+        result.best = m_st.best;
+        result.bestStep = m_hasVal ? m_st.bestStep : m_st.step;
+        result.firstEpochLoss = meanLoss(m_st.history, 1);
+        result.lastEpochLoss = meanLoss(m_st.history, m_o.epochs);
+        if (!m_o.outPath.empty()) {
+            writePromptSet(result);
+            result.outPath = m_o.outPath;
+            status("wrote " + m_o.outPath);
+        }
+        if (!m_o.statePath.empty() && !m_o.keepState) {
+            std::error_code ec;
+            fs::remove(m_o.statePath, ec);
+        }
+    }
+
+    void writePromptSet(const TrainResult& result)
+    {
+        VopPrompts out(m_config, m_o.prompts);
+        out->load(m_hasVal && !m_best.empty() ? m_best : cloneTensors(*m_prompts));
+        auto prov = m_o.provenance;
+        prov.emplace("dataset", m_train.format + ": " + m_train.source);
+        prov["train_videos"] = std::to_string(m_n);
+        prov["train_captions"] = std::to_string(m_train.captionCount());
+        prov["validation_videos"] = std::to_string(m_validation.videos.size());
+        prov["epochs"] = std::to_string(m_o.epochs);
+        prov["batch"] = std::to_string(m_o.batch);
+        prov["steps"] = std::to_string(m_st.step);
+        prov["kept_step"] = std::to_string(result.bestStep);
+        prov["lr"] = num(m_o.lr, 6);
+        prov["generator_lr"] = num(m_o.generatorLr, 6);
+        prov["weight_decay"] = num(m_o.weightDecay, 6);
+        prov["seed"] = std::to_string(m_o.seed);
+        prov["frames"] = m_sampling.key();
+        prov["augment"] = m_settings.at("augment") + ", flip " + m_settings.at("flip") + ", random frame " +
+                          m_settings.at("random_frame");
+        prov["final_loss"] = num(result.lastEpochLoss, 6);
+        if (m_hasVal) {
+            prov["metrics"] = metricsJson(m_st.best).dump();
+            prov["zero_shot_metrics"] = metricsJson(m_st.zeroShot).dump();
+        }
+        savePromptSet(m_o.outPath, *out, BackboneIdentity{m_o.backboneSha256, m_config.summary()}, prov);
+    }
+};
+
 } // namespace
 
 double scheduleFactor(int64_t step, int64_t total, double warmupFraction)
@@ -277,215 +576,8 @@ TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset&
 {
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
-    const auto& config = clip.config();
-    const auto& sampling = cache.sampling();
-    // ---- settings and data that cannot work
-    if (o.prompts.variant == Variant::Zero)
-        throw InputError("variant zero has nothing to train; pick vop, vop-p, vop-c, vop-f, vop-fp or vop-fc");
-    if (o.epochs < 1) throw InputError("epochs must be at least 1");
-    if (o.batch < 2) throw InputError("batch must be at least 2 (InfoNCE needs negatives)");
-    if (!(o.lr > 0) || !(o.generatorLr > 0)) throw InputError("learning rates must be positive");
-    if (!(o.cropScaleMin > 0 && o.cropScaleMin <= o.cropScaleMax && o.cropScaleMax <= 1))
-        throw InputError("crop scale must satisfy 0 < min <= max <= 1");
-    if (o.prompts.frames != sampling.frames)
-        throw InputError("prompts for " + std::to_string(o.prompts.frames) + " frames, but the frames prepared have " +
-                         std::to_string(sampling.frames) + " per clip");
-    if (sampling.resolution != config.imageResolution)
-        throw InputError("frames prepared at " + std::to_string(sampling.resolution) + " px for a " +
-                         std::to_string(config.imageResolution) + " px model");
-    if (train.videos.size() < 2)
-        throw InputError("training needs at least 2 videos, got " + std::to_string(train.videos.size()));
-    if (validation.videos.size() == 1)
-        throw InputError("validation needs at least 2 videos, got 1 (raise the validation fraction or use 0)");
-    for (const auto* d : {&train, &validation})
-        for (const auto& v : d->videos)
-            if (v.framesFile.empty() || v.captions.empty())
-                throw InputError("video '" + v.id + "' has " + (v.captions.empty() ? "no captions" : "no prepared frames"));
-    if (clip.halfPrecision())
-        throw InputError("training needs an fp32 backbone (open the encoder with halfOnCuda = false)");
-    if (o.resume && o.statePath.empty())
-        throw InputError("resuming needs the training-state file");
-
-    const torch::Device device(clip.deviceName());
-    const auto dtype = torch::kFloat32;
-    const auto& tokenizer = clip.tokenizer();
-    auto status = [&](const std::string& s) {
-        VOP_LOG_INFO("train", "{}", s);
-        if (cb.onStatus) cb.onStatus(s);
-    };
-    auto cancelled = [&] { return cb.cancel && cb.cancel->load(); };
-
-    torch::manual_seed(o.seed);
-    VopPrompts prompts(config, o.prompts);
-    prompts->to(device);
-    prompts->train();
-    VopModel model(ClipModel(clip.modelPtr()), prompts);
-    train::PromptStepper stepper(model, o);
-
-    const size_t N = train.videos.size();
-    const int64_t perEpoch = stepsPerEpoch(N, o.batch), total = perEpoch * o.epochs;
-    const auto settings = runSettings(o, train, validation, cache, config);
-    const bool hasVal = !validation.videos.empty();
-    RunState st;
-    TensorMap best;
-    if (o.resume) {
-        loadState(o.statePath, settings, st, *prompts, best, stepper.optimizer(), device);
-        status("resumed from " + o.statePath + " at step " + std::to_string(st.step) + " of " + std::to_string(total));
-    }
-    TrainResult result;
-    result.resumedFrom = st.step;
-    result.hasValidation = hasVal;
-    result.trainVideos = N;
-    result.validationVideos = validation.videos.size();
-
-    auto checkpoint = [&] {
-        if (o.statePath.empty()) return;
-        saveState(o.statePath, settings, st, *prompts, best, stepper.optimizer());
-        status("saved training state at step " + std::to_string(st.step) + " to " + o.statePath);
-    };
-    auto fail = [&](const Cancelled&) {
-        checkpoint();
-        throw Cancelled();
-    };
-
-    try {
-        if (hasVal && !st.haveZeroShot) {
-            status("evaluating zero-shot CLIP on " + std::to_string(validation.videos.size()) + " validation videos");
-            PromptOptions zo;
-            zo.variant = Variant::Zero;
-            zo.frames = sampling.frames;
-            VopModel zero(ClipModel(clip.modelPtr()), VopPrompts(config, zo));
-            st.zeroShot = train::evaluateModel(zero, tokenizer, validation, cache, device, dtype, o.evalBatch, cb.cancel);
-            st.haveZeroShot = true;
-            status("zero-shot: " + describeMetrics(st.zeroShot));
-        }
-    } catch (const Cancelled& c) {
-        fail(c);
-    }
-
-    auto isEvalPoint = [&](int64_t done) {
-        if (!hasVal || done <= 0) return false;
-        if (done == total) return true;
-        return o.evalEvery > 0 ? done % o.evalEvery == 0 : done % perEpoch == 0;
-    };
-    auto evaluate = [&](int64_t done) {
-        EvalRecord r;
-        r.step = done;
-        r.epoch = int((done - 1) / perEpoch) + 1;
-        prompts->eval();
-        r.metrics = train::evaluateModel(model, tokenizer, validation, cache, device, dtype, o.evalBatch, cb.cancel);
-        prompts->train();
-        if (!st.haveBest || better(r.metrics, st.best)) {
-            r.best = true;
-            st.haveBest = true;
-            st.best = r.metrics;
-            st.bestStep = done;
-            best = cloneTensors(*prompts);
-        }
-        st.evaluated = done;
-        st.evaluations.push_back(r);
-        if (cb.onEval) cb.onEval(r);
-    };
-
-    int epochOfPlan = -1;
-    std::vector<std::vector<size_t>> plan;
-    std::vector<size_t> captionChoice(N);
-    double stepSeconds = 0;
-    int64_t stepsRun = 0, samplesRun = 0;
-    try {
-        if (isEvalPoint(st.step) && st.evaluated < st.step) evaluate(st.step); // interrupted during an evaluation
-        for (int64_t s = st.step; s < total; ++s) {
-            if (cancelled()) throw Cancelled();
-            const auto t0 = Clock::now();
-            const int epoch = int(s / perEpoch);
-            if (epoch != epochOfPlan) {
-                plan = epochBatches(N, o.batch, o.seed, epoch);
-                Rng pick(o.seed, kCaptionStream + uint64_t(epoch));
-                for (size_t i = 0; i < N; ++i) captionChoice[i] = size_t(pick.below(train.videos[i].captions.size()));
-                epochOfPlan = epoch;
-            }
-            const auto& items = plan[size_t(s % perEpoch)];
-            Rng aug(o.seed, kAugmentStream + uint64_t(s));
-            std::vector<std::vector<RgbImage>> clips;
-            std::vector<std::string> captions, keys;
-            for (size_t i : items) {
-                const auto& v = train.videos[i];
-                clips.push_back(train::trainingView(cache, v.framesFile, o, aug));
-                captions.push_back(v.captions[captionChoice[i]]);
-                keys.push_back(ClipTokenizer::cleanText(captions.back()));
-            }
-            const double factor = scheduleFactor(s, total, o.warmupFraction);
-            const double loss = stepper.step(train::framesTensor(clips).to(device, dtype),
-                                             train::captionIds(tokenizer, captions, model.captionLength()).to(device),
-                                             train::positivesFromKeys(keys), factor);
-            if (!std::isfinite(loss))
-                throw Error("the loss became " + std::to_string(loss) + " at step " + std::to_string(s + 1) +
-                            "; lower the learning rate");
-            st.step = s + 1;
-            st.history.push_back({st.step, epoch + 1, loss, stepper.promptLr(factor)});
-            stepSeconds += std::chrono::duration<double>(Clock::now() - t0).count();
-            ++stepsRun;
-            samplesRun += int64_t(items.size());
-            if (cb.onStep) {
-                StepProgress p;
-                p.step = st.step;
-                p.totalSteps = total;
-                p.epoch = epoch + 1;
-                p.epochs = o.epochs;
-                p.loss = loss;
-                p.lr = stepper.promptLr(factor);
-                p.samplesPerSecond = stepSeconds > 0 ? double(samplesRun) / stepSeconds : 0;
-                p.etaSeconds = double(total - st.step) * stepSeconds / double(stepsRun);
-                cb.onStep(p);
-            }
-            if (isEvalPoint(st.step)) evaluate(st.step);
-            if (o.checkpointEvery > 0 && st.step % o.checkpointEvery == 0 && st.step < total) checkpoint();
-        }
-    } catch (const Cancelled& c) {
-        fail(c);
-    }
-
-    // ---- the result
-    result.steps = st.step;
-    result.history = st.history;
-    result.evaluations = st.evaluations;
-    result.zeroShot = st.zeroShot;
-    result.best = st.best;
-    result.bestStep = hasVal ? st.bestStep : st.step;
-    result.firstEpochLoss = meanLoss(st.history, 1);
-    result.lastEpochLoss = meanLoss(st.history, o.epochs);
-    if (!o.outPath.empty()) {
-        VopPrompts out(config, o.prompts);
-        out->load(hasVal && !best.empty() ? best : cloneTensors(*prompts));
-        auto prov = o.provenance;
-        prov.emplace("dataset", train.format + ": " + train.source);
-        prov["train_videos"] = std::to_string(N);
-        prov["train_captions"] = std::to_string(train.captionCount());
-        prov["validation_videos"] = std::to_string(validation.videos.size());
-        prov["epochs"] = std::to_string(o.epochs);
-        prov["batch"] = std::to_string(o.batch);
-        prov["steps"] = std::to_string(st.step);
-        prov["kept_step"] = std::to_string(result.bestStep);
-        prov["lr"] = num(o.lr, 6);
-        prov["generator_lr"] = num(o.generatorLr, 6);
-        prov["weight_decay"] = num(o.weightDecay, 6);
-        prov["seed"] = std::to_string(o.seed);
-        prov["frames"] = sampling.key();
-        prov["augment"] = settings.at("augment") + ", flip " + settings.at("flip") + ", random frame " +
-                          settings.at("random_frame");
-        prov["final_loss"] = num(result.lastEpochLoss, 6);
-        if (hasVal) {
-            prov["metrics"] = metricsJson(st.best).dump();
-            prov["zero_shot_metrics"] = metricsJson(st.zeroShot).dump();
-        }
-        savePromptSet(o.outPath, *out, BackboneIdentity{o.backboneSha256, config.summary()}, prov);
-        result.outPath = o.outPath;
-        status("wrote " + o.outPath);
-    }
-    if (!o.statePath.empty() && !o.keepState) {
-        std::error_code ec;
-        fs::remove(o.statePath, ec);
-    }
+    checkTrainingInputs(clip, train, validation, cache, o);
+    TrainResult result = TrainRun(clip, train, validation, cache, o, cb).run();
     result.seconds = std::chrono::duration<double>(Clock::now() - started).count();
     return result;
 }

@@ -57,7 +57,7 @@ struct StepProgress {
 };
 
 struct EvalRecord {
-    int64_t step = 0;
+    int64_t step = 0;   // 0: zero-shot CLIP (reported once, before the first step)
     int epoch = 0;
     RetrievalMetrics metrics;
     bool best = false; // the best validation t2v R@1 so far (kept as the result)

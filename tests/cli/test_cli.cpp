@@ -6,37 +6,21 @@
 #include "model/Checkpoint.h"
 #include "model/ClipModel.h"
 
+#include "CliRunner.h"
+
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out;
-};
+using Run = vop::test::CliRun;
 
-Run cli(const std::string& args)
-{
-    const std::string cmd = std::string(VOPSEARCH_CLI) + " " + args + " 2>/dev/null";
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 65536> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+Run cli(const std::string& args) { return vop::test::runCommand(VOPSEARCH_CLI, args); }
 
 std::string shared(const std::string& rel) { return vop::test::sharedDir() + "/" + rel; }
 std::string vocab() { return "--vocab " + shared("clip/bpe_simple_vocab_16e6.txt.gz"); }
@@ -52,15 +36,7 @@ double relErr(const nlohmann::json& a, const nlohmann::json& b)
     return maxDiff / maxRef;
 }
 
-std::string tempDir()
-{
-    static std::string d = [] {
-        auto p = fs::temp_directory_path() / ("vop-cli-" + std::to_string(::getpid()));
-        fs::create_directories(p);
-        return p.string();
-    }();
-    return d;
-}
+const std::string& tempDir() { return vop::test::runTempDir(); }
 
 } // namespace
 

@@ -33,15 +33,7 @@ inline std::string vocabFile() { return shared("clip/bpe_simple_vocab_16e6.txt.g
 
 inline const std::string& tempRoot() { return vop::test::runTempDir(); }
 
-// A fresh folder under the temp root.
-inline std::string freshDir(const std::string& name)
-{
-    const std::string p = tempRoot() + "/" + name;
-    std::error_code ec;
-    fs::remove_all(p, ec);
-    fs::create_directories(p);
-    return p;
-}
+using vop::test::freshDir; // a fresh folder under the temp root
 
 using vop::test::shellQuote;
 

@@ -3,6 +3,8 @@
 // moments (the crash test), searching from another process while indexing, and search --export.
 #include "LibraryTestSupport.h"
 
+#include "CliRunner.h"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -23,27 +25,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out;
-    double seconds = 0;
-};
+using Run = vop::test::CliRun;
 
-Run cli(const std::string& args)
-{
-    const std::string cmd = std::string(VOPSEARCH_CLI) + " " + args + " 2>/dev/null";
-    Run r;
-    const auto t0 = Clock::now();
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 65536> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-        r.out.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
-    return r;
-}
+Run cli(const std::string& args) { return vop::test::runCommand(VOPSEARCH_CLI, args); }
 
 json cliJson(const std::string& args, int expectCode = 0)
 {

@@ -254,7 +254,7 @@ VOP_TEST(cancelLeavesTheRestPendingAndTheNextRunFinishes)
     const std::string db = tempRoot() + "/cancel.sqlite3";
     auto o = quickOptions();
     o.decodeWorkers = 1;
-    o.clipsPerBatch = 1;
+    o.segmentsPerBatch = 1;
     vop::library::Indexer indexer(db, encoder(), o);
     const auto r = indexer.run({lib}, [&](const IndexProgress& p) {
         if (p.filesDone >= 2)
@@ -372,7 +372,7 @@ VOP_TEST(searchWhileIndexingSeesOnlyWholeFiles)
     const std::string db = tempRoot() + "/concurrent.sqlite3";
     auto o = quickOptions();
     o.decodeWorkers = 1;
-    o.clipsPerBatch = 1;
+    o.segmentsPerBatch = 1;
     vop::library::Indexer indexer(db, encoder(), o);
     std::atomic<bool> done{false};
     std::thread worker([&] {

@@ -220,6 +220,24 @@ VOP_TEST(unknownDtype)
     expectLoadError(path, "unknown dtype 'Q4K'");
 }
 
+VOP_TEST(shapeWhoseSizeOverflowsIsRefused)
+{
+    // (2^62 + 2) F32 elements are 2^64 + 8 bytes: wrapped to 64 bits that is the 8 bytes stored.
+    vop::safetensors::OutTensor t{"visual.proj", vop::safetensors::DType::F32, {2}, std::string(8, '\0')};
+    const std::string bytes = vop::safetensors::serialize({t}, {});
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[i]);
+    std::string header = bytes.substr(8, n);
+    const auto pos = header.find("\"shape\":[2]");
+    VOP_REQUIRE(pos != std::string::npos);
+    header.replace(pos, 11, "\"shape\":[4611686018427387906]");
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[size_t(i)] = char((uint64_t(header.size()) >> (8 * i)) & 0xff);
+    const auto path = tempDir() + "/overflow.safetensors";
+    vop::writeFileAtomic(path, out + header + bytes.substr(8 + n));
+    expectLoadError(path, "overflows 64 bits");
+}
+
 VOP_TEST(notACheckpoint)
 {
     const auto path = tempDir() + "/notes.txt";

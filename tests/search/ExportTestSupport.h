@@ -66,7 +66,7 @@ inline std::vector<Moment> momentsFor(const std::vector<std::string>& names)
         out.push_back(m);
     }
     Moment again = out.front();
-    again.start = 2.0;
+    again.start = 1.5; // long enough for VLC's position polling to see it on a loaded machine
     again.end = 2.75;
     out.push_back(again);
     return out;

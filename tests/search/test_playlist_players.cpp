@@ -66,7 +66,7 @@ bool checkWithPlayers(const std::string& tool, const std::vector<Moment>& moment
         }
     // VLC refuses root; the tool runs it as 'nobody', who must be able to read the files.
     shell("chmod -R a+rX " + shellQuote(fixture().root));
-    const Run r = shell("/usr/bin/python3 " + shellQuote(tool) + " --require-players --vlc-rate 2 " +
+    const Run r = shell("/usr/bin/python3 " + shellQuote(tool) + " --require-players --vlc-rate 1 " +
                         shellQuote(expectedFile) + lists + " 2>&1");
     std::cout << r.out;
     return r.code == 0;

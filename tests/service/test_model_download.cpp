@@ -2,6 +2,7 @@
 // a whole download with its progress, resume from a .part file (Range), a server without Range,
 // a dropped connection, cancel and a later resume, pause, checksum mismatch, no network, a full
 // disk; the manifest parser; where the shipped BPE vocabulary is found.
+#include "CliRunner.h"
 #include "LocalHttpServer.h"
 #include "TestFiles.h"
 #include "TestMain.h"
@@ -359,21 +360,9 @@ VOP_TEST(shippedBpeVocabularyIsFound)
 
 #ifdef VOPSEARCH_CLI
 namespace {
-struct Run {
-    int code = -1;
-    std::string out;
-};
-Run cli(const std::string& args)
+vop::test::CliRun cli(const std::string& args)
 {
-    Run r;
-    const std::string cmd = std::string(VOPSEARCH_CLI) + " " + args + " 2>&1";
-    FILE* p = ::popen(cmd.c_str(), "r");
-    char buf[4096];
-    for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;)
-        r.out.append(buf, n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
+    return vop::test::runCommand(VOPSEARCH_CLI, args, /*withStderr=*/true);
 }
 } // namespace
 

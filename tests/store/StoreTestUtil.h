@@ -1,12 +1,11 @@
 #pragma once
-// Helpers shared by the store tests: a temporary folder, raw file access, and a small catalog
-// filled with deterministic vectors.
+// Helpers shared by the store tests: a temporary folder per test, and a small catalog filled
+// with deterministic vectors. Raw file access is TestFiles.h's readBytes / writeBytes.
+#include "TestFiles.h"
+
 #include "store/Catalog.h"
 
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <ostream>
 #include <random>
 #include <string>
@@ -18,15 +17,10 @@ inline std::ostream& operator<<(std::ostream& os, FileStatus s) { return os << t
 
 namespace vop::test {
 
+// A folder of its own under runTempDir(), removed when the test is done with it.
 class TempDir {
 public:
-    TempDir()
-    {
-        std::string tmpl = (std::filesystem::temp_directory_path() / "vop_store_test_XXXXXX").string();
-        if (!::mkdtemp(tmpl.data()))
-            throw std::runtime_error("mkdtemp failed");
-        m_path = tmpl;
-    }
+    TempDir() : m_path(uniqueTempDir("store")) {}
     ~TempDir()
     {
         std::error_code ec;
@@ -40,18 +34,6 @@ public:
 private:
     std::string m_path;
 };
-
-inline std::string readAll(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-inline void writeAll(const std::string& path, const std::string& data)
-{
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-}
 
 // A reproducible vector for (seed, index).
 inline std::vector<float> testVector(int dim, uint64_t seed)

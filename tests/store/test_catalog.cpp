@@ -153,7 +153,7 @@ VOP_TEST(catalogNewerVersionIsRefusedUntouched)
     const std::string path = dir.file("c.sqlite3");
     { Catalog c(path); }
     { RawDb raw(path); raw.exec("PRAGMA user_version = " + std::to_string(latestSchemaVersion() + 5)); }
-    const std::string before = test::readAll(path);
+    const std::string before = test::readBytes(path);
     try {
         Catalog c(path);
         VOP_CHECK(!"a newer catalog was opened");
@@ -162,18 +162,18 @@ VOP_TEST(catalogNewerVersionIsRefusedUntouched)
         VOP_CHECK(msg.find("newer vopsearch") != std::string::npos);
         VOP_CHECK(msg.find(path) != std::string::npos);
     }
-    VOP_CHECK(test::readAll(path) == before);
+    VOP_CHECK(test::readBytes(path) == before);
 }
 
 VOP_TEST(catalogCorruptFileIsRefusedUntouched)
 {
     TempDir dir;
     const std::string path = dir.file("not-a-db.sqlite3");
-    std::string junk = test::readAll("/dev/null");
+    std::string junk = test::readBytes("/dev/null");
     std::mt19937 rng(7);
     for (int i = 0; i < 16384; ++i)
         junk.push_back(static_cast<char>(rng()));
-    test::writeAll(path, junk);
+    test::writeBytes(path, junk);
     try {
         Catalog c(path);
         VOP_CHECK(!"random bytes were opened as a catalog");
@@ -182,7 +182,7 @@ VOP_TEST(catalogCorruptFileIsRefusedUntouched)
         VOP_CHECK(msg.find(path) != std::string::npos);
         VOP_CHECK(msg.find("not a vopsearch catalog") != std::string::npos);
     }
-    VOP_CHECK(test::readAll(path) == junk);
+    VOP_CHECK(test::readBytes(path) == junk);
     VOP_CHECK(!std::filesystem::exists(path + "-wal"));
 }
 
@@ -191,9 +191,9 @@ VOP_TEST(catalogOtherProgramsDatabaseIsRefused)
     TempDir dir;
     const std::string path = dir.file("other.sqlite3");
     { RawDb raw(path); raw.exec("CREATE TABLE contacts(name TEXT); INSERT INTO contacts VALUES('x');"); }
-    const std::string before = test::readAll(path);
+    const std::string before = test::readBytes(path);
     VOP_CHECK_THROWS_WITH(Catalog(path), "not a vopsearch catalog");
-    VOP_CHECK(test::readAll(path) == before);
+    VOP_CHECK(test::readBytes(path) == before);
     { RawDb raw(path); raw.exec("DROP TABLE contacts; PRAGMA application_id = 1234;"); }
     VOP_CHECK_THROWS_WITH(Catalog(path), "another program");
 }

@@ -146,19 +146,19 @@ VOP_TEST(syncCorruptIndexFilesAreRebuilt)
     lib.addFiles(15);
     const std::string path = indexFilePath(lib.indexDir, lib.zeroShot());
     ensureIndex(*lib.catalog, lib.zeroShot(), lib.indexDir);
-    const std::string good = test::readAll(path);
+    const std::string good = test::readBytes(path);
 
     std::string flipped = good;
     for (size_t i = 100; i < flipped.size(); i += 997)
         flipped[i] = static_cast<char>(~flipped[i]);
-    test::writeAll(path, flipped);
+    test::writeBytes(path, flipped);
     auto r1 = ensureIndex(*lib.catalog, lib.zeroShot(), lib.indexDir);
     VOP_CHECK(r1.rebuilt);
     VOP_CHECK(contains(r1.reason, "damaged"));
     VOP_CHECK(r1.index->labels() == lib.rows(lib.zeroShot()));
 
     for (size_t len : {good.size() - 1, good.size() / 3, size_t(10), size_t(0)}) {
-        test::writeAll(path, good.substr(0, len));
+        test::writeBytes(path, good.substr(0, len));
         auto r = ensureIndex(*lib.catalog, lib.zeroShot(), lib.indexDir);
         VOP_CHECK(r.rebuilt);
         VOP_CHECK(contains(r.reason, "truncated"));
@@ -194,11 +194,11 @@ VOP_TEST(syncMismatchedIndexFilesAreRebuilt)
     VOP_CHECK(r.index->labels() == lib.rows(lib.withSet()));
 
     // A sidecar that claims another dimension.
-    std::string meta = test::readAll(VectorIndex::metaPath(zsPath));
+    std::string meta = test::readBytes(VectorIndex::metaPath(zsPath));
     auto pos = meta.find("\"dim\": 32");
     VOP_REQUIRE(pos != std::string::npos);
     meta.replace(pos, 9, "\"dim\": 64");
-    test::writeAll(VectorIndex::metaPath(zsPath), meta);
+    test::writeBytes(VectorIndex::metaPath(zsPath), meta);
     auto d = ensureIndex(*lib.catalog, lib.zeroShot(), lib.indexDir);
     VOP_CHECK(d.rebuilt);
     VOP_CHECK(contains(d.reason, "dimension 64, expected 32"));

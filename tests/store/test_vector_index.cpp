@@ -256,38 +256,38 @@ VOP_TEST(indexLoadRejectsDamagedFiles)
     Filled f = filled(300, dim);
     const std::string path = dir.file("a.hnsw");
     f.index->save(path);
-    const std::string good = test::readAll(path);
-    const std::string goodMeta = test::readAll(VectorIndex::metaPath(path));
+    const std::string good = test::readBytes(path);
+    const std::string goodMeta = test::readBytes(VectorIndex::metaPath(path));
 
     std::string flipped = good;
     for (size_t i = 200; i < flipped.size(); i += flipped.size() / 7)
         flipped[i] = static_cast<char>(flipped[i] ^ 0x5A);
-    test::writeAll(path, flipped);
+    test::writeBytes(path, flipped);
     VOP_CHECK_THROWS_WITH(VectorIndex::load(path, "catalog-A", kKey, dim), "damaged");
 
-    test::writeAll(path, good.substr(0, good.size() / 2));
+    test::writeBytes(path, good.substr(0, good.size() / 2));
     VOP_CHECK_THROWS_WITH(VectorIndex::load(path, "catalog-A", kKey, dim), "truncated");
-    test::writeAll(path, good.substr(0, 40));
+    test::writeBytes(path, good.substr(0, 40));
     VOP_CHECK_THROWS_WITH(VectorIndex::load(path, "catalog-A", kKey, dim), "truncated");
 
     // A damaged header whose checksum was "fixed up" still does not reach hnswlib.
     std::string badHeader = good;
     badHeader[16] = static_cast<char>(0xFF); // cur_element_count
-    test::writeAll(path, badHeader);
+    test::writeBytes(path, badHeader);
     auto digest = detail::digestFile(path);
     std::string meta = goodMeta;
     auto pos = meta.find("\"xxh64\": \"");
     VOP_REQUIRE(pos != std::string::npos);
     meta.replace(pos + 10, 16, detail::toHex(digest.xxh64));
-    test::writeAll(VectorIndex::metaPath(path), meta);
+    test::writeBytes(VectorIndex::metaPath(path), meta);
     VOP_CHECK_THROWS_WITH(VectorIndex::load(path, "catalog-A", kKey, dim), "header");
 
-    test::writeAll(path, good);
-    test::writeAll(VectorIndex::metaPath(path), "{ not json");
+    test::writeBytes(path, good);
+    test::writeBytes(VectorIndex::metaPath(path), "{ not json");
     VOP_CHECK_THROWS_WITH(VectorIndex::load(path, "catalog-A", kKey, dim), "unreadable");
     std::filesystem::remove(VectorIndex::metaPath(path));
     VOP_CHECK_THROWS_WITH(VectorIndex::load(path, "catalog-A", kKey, dim), "metadata");
-    test::writeAll(VectorIndex::metaPath(path), goodMeta);
+    test::writeBytes(VectorIndex::metaPath(path), goodMeta);
     VOP_CHECK_EQ(VectorIndex::load(path, "catalog-A", kKey, dim)->size(), 300u);
 }
 

@@ -41,6 +41,28 @@ inline const std::string& runTempDir()
     return dir.path;
 }
 
+// A fresh, empty folder `name` under runTempDir() (whatever was there before is removed).
+inline std::string freshDir(const std::string& name)
+{
+    namespace fs = std::filesystem;
+    const auto p = fs::path(runTempDir()) / name;
+    std::error_code ec;
+    fs::remove_all(p, ec);
+    fs::create_directories(p);
+    return p.string();
+}
+
+// A new folder under runTempDir() whose name starts with `prefix` and is unique in the process.
+inline std::string uniqueTempDir(const std::string& prefix)
+{
+    std::string tmpl = runTempDir() + "/" + prefix + "-XXXXXX";
+    if (!::mkdtemp(tmpl.data())) {
+        std::perror("mkdtemp");
+        std::abort();
+    }
+    return tmpl;
+}
+
 inline std::string readBytes(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);

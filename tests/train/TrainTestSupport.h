@@ -17,15 +17,7 @@ namespace fs = std::filesystem;
 
 inline const std::string& tempDir() { return vop::test::runTempDir(); }
 
-// A fresh folder under the temp folder.
-inline std::string freshDir(const std::string& name)
-{
-    const auto p = fs::path(tempDir()) / name;
-    std::error_code ec;
-    fs::remove_all(p, ec);
-    fs::create_directories(p);
-    return p.string();
-}
+using vop::test::freshDir; // a fresh folder under the temp folder
 
 inline void writeText(const std::string& path, const std::string& text)
 {

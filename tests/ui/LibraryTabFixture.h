@@ -12,20 +12,12 @@
 #include <QWidget>
 
 #include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 namespace vop::test::ui {
 
-inline std::string freshDir(const std::string& name)
-{
-    const std::string p = vop::test::runTempDir() + "/" + name;
-    std::error_code ec;
-    std::filesystem::remove_all(p, ec);
-    std::filesystem::create_directories(p);
-    return p;
-}
+using vop::test::freshDir;
 
 // `count` videos of `seconds` each: a square of one of eight colours on black. False (with the
 // command on stderr) when ffmpeg fails.

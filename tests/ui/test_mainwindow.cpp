@@ -7,8 +7,10 @@
 #include "common/ErrorBanner.h"
 #include "common/Settings.h"
 #include "library/LibraryTab.h"
+#include "library/RootsModel.h"
 
 #include <QAction>
+#include <QDir>
 #include <QLabel>
 #include <QMenuBar>
 #include <QSignalSpy>
@@ -55,7 +57,9 @@ private Q_SLOTS:
         QCOMPARE(quit->shortcuts(), QKeySequence::keyBindings(QKeySequence::Quit));
         QAction* prefs = findAction(w, QStringLiteral("Settings"));
         QVERIFY(prefs);
-        QCOMPARE(prefs->shortcuts(), QKeySequence::keyBindings(QKeySequence::Preferences));
+        const auto standard = QKeySequence::keyBindings(QKeySequence::Preferences);
+        QCOMPARE(prefs->shortcuts(), standard.isEmpty() ? QList<QKeySequence>{QKeySequence(Qt::CTRL | Qt::Key_Comma)}
+                                                        : standard);
         QVERIFY(findAction(w, QStringLiteral("Export")));
         QVERIFY(findAction(w, QStringLiteral("About")));
         QVERIFY(!w.exportAction()->isEnabled()); // until a Search tab is set
@@ -89,6 +93,28 @@ private Q_SLOTS:
         QVERIFY(refreshed.wait(60000));
         QVERIFY(w.libraryTab()->snapshot().modelProblem);
         QVERIFY(w.libraryTab()->isEnabled());
+
+        // Folders can be added without a model; the tab says indexing waits for one.
+        w.tabs()->setCurrentIndex(vop::ui::MainWindow::LibraryTabIndex);
+        QVERIFY(QDir().mkpath(m_dir.filePath(QStringLiteral("videos"))));
+        QVERIFY(w.libraryTab()->addFolders({m_dir.filePath(QStringLiteral("videos"))}));
+        QVERIFY(!w.libraryTab()->jobRunner().isRunning());
+        QVERIFY(w.libraryTab()->banner()->isVisible());
+        QVERIFY(w.libraryTab()->banner()->text().contains(QStringLiteral("without a model")));
+        QVERIFY(refreshed.wait(60000));
+        QCOMPARE(w.libraryTab()->rootsModel()->rowCount(), 1);
+
+        // The banner says so and leads to the settings; a checkpoint chosen there is applied to
+        // the service and the message goes.
+        w.showModelProblem();
+        QVERIFY(w.banner()->isVisible());
+        QVERIFY(w.banner()->text().contains(QStringLiteral("No CLIP model")));
+        QVERIFY(w.banner()->hint().startsWith(QString::fromStdString(*service.modelProblem())));
+        settings.setCheckpoint(QString::fromStdString(toyCheckpoint()));
+        w.applySettings(true, false);
+        QVERIFY(!service.modelProblem());
+        QCOMPARE(service.modelSettings().checkpoint, toyCheckpoint());
+        QVERIFY(!w.banner()->isVisible());
     }
 
     void geometryIsKeptInTheSettings()

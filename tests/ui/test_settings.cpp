@@ -1,9 +1,14 @@
 // Settings: typed preferences survive a round trip through QSettings, defaults are sane, and
 // they become the library service's options.
 #include "common/Settings.h"
+#include "common/SettingsDialog.h"
 
 #include "service/LibraryService.h"
 
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLineEdit>
+#include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -24,8 +29,8 @@ private Q_SLOTS:
         const auto o = s.libraryOptions();
         QVERIFY(o.dbPath.empty());
         QCOMPARE(o.model.device, std::string("auto"));
-        QCOMPARE(o.indexing.clips.window, 15.0);
-        QCOMPARE(o.indexing.clips.segmentMax, 30.0);
+        QCOMPARE(o.indexing.segments.window, 15.0);
+        QCOMPARE(o.indexing.segments.segmentMax, 30.0);
     }
 
     void roundTrip()
@@ -64,7 +69,48 @@ private Q_SLOTS:
         QCOMPARE(o.model.device, std::string("cpu"));
         QCOMPARE(o.model.threads, 3);
         QCOMPARE(o.model.frames, 8);
-        QCOMPARE(o.indexing.clips.window, 10.0);
+        QCOMPARE(o.indexing.segments.window, 10.0);
+    }
+
+    // The dialog shows what is stored, OK writes the fields back, Cancel writes nothing.
+    void dialogRoundTrip()
+    {
+        QTemporaryDir dir;
+        const QString file = dir.filePath(QStringLiteral("s.ini"));
+        {
+            vop::ui::Settings s(file);
+            s.setDevice(QStringLiteral("cuda:1"));
+            s.setFramesPerClip(6);
+            vop::ui::SettingsDialog dialog(s);
+            QCOMPARE(dialog.deviceBox()->currentData().toString(), QStringLiteral("cuda:1"));
+            QCOMPARE(dialog.framesBox()->value(), 6);
+            QCOMPARE(dialog.segmentBox()->value(), 15.0);
+            QCOMPARE(dialog.rescanBox()->text(), QStringLiteral("10 min"));
+            dialog.checkpointEdit()->setText(QStringLiteral("  /m/clip.safetensors "));
+            dialog.deviceBox()->setCurrentIndex(dialog.deviceBox()->findData(QStringLiteral("cpu")));
+            dialog.threadsBox()->setValue(2);
+            dialog.segmentBox()->setValue(20);
+            dialog.rescanBox()->setValue(0);
+            QCOMPARE(dialog.rescanBox()->text(), QStringLiteral("Never"));
+            dialog.thumbnailBox()->setValue(256);
+            dialog.databaseEdit()->setText(QStringLiteral("/d/lib.sqlite3"));
+            dialog.reject(); // Cancel: nothing stored
+            QCOMPARE(s.device(), QStringLiteral("cuda:1"));
+            QCOMPARE(s.threads(), 0);
+            dialog.apply();  // what OK does
+        }
+        vop::ui::Settings s(file);
+        QCOMPARE(s.checkpoint(), QStringLiteral("/m/clip.safetensors"));
+        QCOMPARE(s.device(), QStringLiteral("cpu"));
+        QCOMPARE(s.threads(), 2);
+        QCOMPARE(s.framesPerClip(), 6);
+        QCOMPARE(s.segmentSeconds(), 20.0);
+        QCOMPARE(s.rescanMinutes(), 0);
+        QCOMPARE(s.thumbnailSize(), 256);
+        QCOMPARE(s.databasePath(), QStringLiteral("/d/lib.sqlite3"));
+        vop::ui::SettingsDialog again(s);
+        QCOMPARE(again.segmentBox()->value(), 20.0);
+        QCOMPARE(again.deviceBox()->currentData().toString(), QStringLiteral("cpu"));
     }
 
     void invalidValuesFallBackToDefaults()

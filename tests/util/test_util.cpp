@@ -1,3 +1,4 @@
+#include "TestFiles.h"
 #include "TestMain.h"
 
 #include "util/AtomicFile.h"
@@ -6,7 +7,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -25,8 +25,7 @@ VOP_TEST(sha256KnownVectors)
 
 VOP_TEST(atomicWriteReplacesWholeFile)
 {
-    auto dir = fs::temp_directory_path() / ("vop-util-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const fs::path dir = vop::test::freshDir("atomic");
     auto file = (dir / "a.bin").string();
     vop::writeFileAtomic(file, "first");
     VOP_CHECK_EQ(vop::paths::readFile(file), std::string("first"));
@@ -36,13 +35,11 @@ VOP_TEST(atomicWriteReplacesWholeFile)
     for (auto& e : fs::directory_iterator(dir)) { (void)e; ++entries; }
     VOP_CHECK_EQ(entries, size_t(1)); // no temporary left behind
     VOP_CHECK_THROWS_WITH(vop::writeFileAtomic((dir / "missing" / "x").string(), "x"), "cannot create");
-    fs::remove_all(dir);
 }
 
 VOP_TEST(modelResolutionOrder)
 {
-    auto dir = fs::temp_directory_path() / ("vop-models-" + std::to_string(::getpid()));
-    fs::create_directories(dir);
+    const fs::path dir = vop::test::freshDir("models");
     ::setenv("VOPSEARCH_MODELS", dir.c_str(), 1);
     ::setenv("XDG_DATA_HOME", (dir / "xdg").c_str(), 1);
     VOP_CHECK_THROWS_WITH(vop::paths::resolveCheckpoint("", "NoSuch.pt"), "fetch");
@@ -50,7 +47,6 @@ VOP_TEST(modelResolutionOrder)
     VOP_CHECK_EQ(vop::paths::resolveCheckpoint("", "NoSuch.pt"), (dir / "NoSuch.pt").string());
     VOP_CHECK_THROWS_WITH(vop::paths::resolveCheckpoint("/nonexistent/x.pt"), "does not exist");
     VOP_CHECK_EQ(vop::paths::userDataDir(), (dir / "xdg" / "vopsearch").string());
-    fs::remove_all(dir);
 }
 
 VOP_TEST_MAIN()

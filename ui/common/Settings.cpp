@@ -92,8 +92,8 @@ vop::service::LibraryOptions Settings::libraryOptions() const
     o.model.frames = framesPerClip();
     // Segment length as the CLI's --window; a video up to twice that long stays one segment
     // (15 s -> 30 s, the CLI's defaults).
-    o.indexing.clips.window = segmentSeconds();
-    o.indexing.clips.segmentMax = 2 * segmentSeconds();
+    o.indexing.segments.window = segmentSeconds();
+    o.indexing.segments.segmentMax = 2 * segmentSeconds();
     return o;
 }
 

@@ -36,13 +36,13 @@ JobPanel::JobPanel(JobRunner& runner, QWidget* parent)
     m_bar->setRange(0, 100);
     m_bar->setValue(0);
 
-    m_pause = new QPushButton(style()->standardIcon(QStyle::SP_MediaPause), tr("Pause"), this);
+    m_pause = new QPushButton(style()->standardIcon(QStyle::SP_MediaPause), tr("&Pause"), this);
     m_pause->setAccessibleName(tr("Pause"));
     m_pause->setToolTip(tr("Pause the job after the file at hand; searching keeps working"));
-    m_resume = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Resume"), this);
+    m_resume = new QPushButton(style()->standardIcon(QStyle::SP_MediaPlay), tr("Res&ume"), this);
     m_resume->setAccessibleName(tr("Resume"));
     m_resume->setToolTip(tr("Continue the paused job"));
-    m_cancel = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("Cancel"), this);
+    m_cancel = new QPushButton(style()->standardIcon(QStyle::SP_MediaStop), tr("&Cancel"), this);
     m_cancel->setAccessibleName(tr("Cancel"));
     m_cancel->setToolTip(tr("Stop the job; what is indexed so far stays indexed"));
 

@@ -9,6 +9,7 @@
 
 #include "util/Error.h"
 
+#include <QAction>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileDialog>
@@ -71,10 +72,11 @@ QString counted(int64_t n, const char* one, const char* many)
     return QCoreApplication::translate("LibraryTab", n == 1 ? one : many).arg(count(n));
 }
 
+// `text` may carry a mnemonic (&); the accessible name is the text without it.
 QPushButton* button(const QString& text, const QString& tip, QWidget* parent)
 {
     auto* b = new QPushButton(text, parent);
-    b->setAccessibleName(text);
+    b->setAccessibleName(QString(text).remove(QLatin1Char('&')));
     b->setToolTip(tip);
     return b;
 }
@@ -167,12 +169,12 @@ void LibraryTab::buildUi()
     m_watchLabel->setForegroundRole(QPalette::PlaceholderText);
     fl->addWidget(m_watchLabel);
     auto* row = new QHBoxLayout;
-    m_add = button(tr("Add folder"), tr("Add a folder of videos to the library (or drop one on the list)"), folders);
+    m_add = button(tr("&Add folder"), tr("Add a folder of videos to the library (or drop one on the list)"), folders);
     m_add->setIcon(style()->standardIcon(QStyle::SP_FileDialogNewFolder));
-    m_remove = button(tr("Remove"), tr("Forget the selected folder: its videos leave the index (the files stay on disk)"),
+    m_remove = button(tr("&Remove"), tr("Forget the selected folder: its videos leave the index (the files stay on disk)"),
                       folders);
-    m_problems = button(tr("Show problems"), tr("List the files that could not be indexed, with the reason"), folders);
-    m_scan = button(tr("Scan now"), tr("Look for new, changed and removed videos in every folder and index them"),
+    m_problems = button(tr("Show &problems"), tr("List the files that could not be indexed, with the reason"), folders);
+    m_scan = button(tr("Scan &now"), tr("Look for new, changed and removed videos in every folder and index them"),
                     folders);
     m_scan->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
     row->addWidget(m_add);
@@ -189,7 +191,6 @@ void LibraryTab::buildUi()
     m_model->setWordWrap(true);
     m_model->setTextInteractionFlags(Qt::TextSelectableByMouse);
     ml->addWidget(m_model);
-    ml->addStretch(1);
 
     auto* health = new QGroupBox(tr("Index health"), this);
     auto* hl = new QVBoxLayout(health);
@@ -197,12 +198,11 @@ void LibraryTab::buildUi()
     m_health->setWordWrap(true);
     m_health->setTextInteractionFlags(Qt::TextSelectableByMouse);
     hl->addWidget(m_health);
-    hl->addStretch(1);
     auto* hb = new QHBoxLayout;
-    m_check = button(tr("Check index"),
+    m_check = button(tr("Chec&k index"),
                      tr("Load the index files and compare them with the catalog (takes a while on big libraries)"),
                      health);
-    m_rebuild = button(tr("Rebuild index"), tr("Rebuild the search indexes from the catalog's embeddings"), health);
+    m_rebuild = button(tr("Re&build index"), tr("Rebuild the search indexes from the catalog's embeddings"), health);
     hb->addWidget(m_check);
     hb->addWidget(m_rebuild);
     hb->addStretch(1);
@@ -210,7 +210,8 @@ void LibraryTab::buildUi()
 
     auto* side = new QVBoxLayout;
     side->addWidget(model);
-    side->addWidget(health, 1);
+    side->addWidget(health);
+    side->addStretch(1);
     auto* top = new QHBoxLayout;
     top->addWidget(folders, 3);
     top->addLayout(side, 2);
@@ -219,6 +220,15 @@ void LibraryTab::buildUi()
     m_panel = new JobPanel(m_runner, this);
     layout->addWidget(m_panel);
 
+    // F5 scans, as "refresh" does elsewhere.
+    auto* scanKey = new QAction(this);
+    scanKey->setShortcut(QKeySequence::Refresh);
+    scanKey->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    connect(scanKey, &QAction::triggered, this, [this] {
+        if (m_scan->isEnabled())
+            scanNow();
+    });
+    addAction(scanKey);
     connect(m_add, &QPushButton::clicked, this, &LibraryTab::chooseFolder);
     connect(m_remove, &QPushButton::clicked, this, &LibraryTab::removeSelected);
     connect(m_scan, &QPushButton::clicked, this, &LibraryTab::scanNow);
@@ -488,14 +498,14 @@ void LibraryTab::applySnapshot(const LibrarySnapshot& s)
     if (!s.status.exists) {
         lines << tr("No catalog yet: add a folder to start one.");
     } else {
-        lines << tr("%1 videos · %2 indexed · %3 pending · %4 failed · %5 offline")
+        lines << tr("%1 videos · %2 indexed · %3 pending · %4 with problems · %5 offline")
                      .arg(count(c.files), count(c.indexedFiles), count(c.pendingFiles),
                           count(c.failedFiles + c.skippedFiles), count(c.offlineFiles));
         lines << tr("%1 segments · %2 embeddings").arg(count(c.segments), count(c.embeddings));
         if (active) {
             QString vectors = active->indexVectors >= 0 ? count(active->indexVectors) : QString();
             if (m_liveVectors >= 0)
-                vectors = tr("%1 (live, growing)").arg(count(m_liveVectors));
+                vectors = tr("%1 (growing while indexing)").arg(count(m_liveVectors));
             lines << tr("Active space: %1 embeddings%2")
                          .arg(count(active->embeddings))
                          .arg(vectors.isEmpty() ? QString() : tr(" · %1 vectors in the index").arg(vectors));
@@ -547,7 +557,7 @@ void LibraryTab::updateButtons()
     m_check->setEnabled(m_snapshot.status.exists);
     m_scan->setToolTip(m_snapshot.modelProblem
                            ? tr("Indexing needs the CLIP model; see the Model box")
-                           : tr("Look for new, changed and removed videos in every folder and index them"));
+                           : tr("Look for new, changed and removed videos in every folder and index them (F5)"));
 }
 
 } // namespace vop::ui

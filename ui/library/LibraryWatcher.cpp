@@ -1,5 +1,9 @@
 #include "LibraryWatcher.h"
 
+#include "util/VideoExtensions.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
 #include <QDir>
 #include <QDirIterator>
 #include <QFileSystemWatcher>
@@ -8,28 +12,54 @@
 namespace vop::ui {
 
 namespace {
-// Roots first, then their subfolders breadth-first up to the cap; hidden folders are skipped.
-QStringList foldersUnder(const QStringList& roots, int cap)
+bool isVideo(const QString& name)
 {
-    QStringList out;
+    const QString ext = QFileInfo(name).suffix().toLower();
+    for (const std::string& e : vop::videoExtensions())
+        if (ext == QLatin1String(e.c_str()))
+            return true;
+    return false;
+}
+} // namespace
+
+QByteArray LibraryWatcher::signature(const QString& dir)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha1);
+    const QFileInfoList entries =
+        QDir(dir).entryInfoList(QDir::Dirs | QDir::Files | QDir::NoDotAndDotDot | QDir::NoSymLinks, QDir::Name);
+    for (const QFileInfo& e : entries) {
+        if (e.isDir())
+            hash.addData("d:" + e.fileName().toUtf8() + '\n');
+        else if (isVideo(e.fileName()))
+            hash.addData("f:" + e.fileName().toUtf8() + ':' + QByteArray::number(e.size()) + ':' +
+                         QByteArray::number(e.lastModified().toMSecsSinceEpoch()) + '\n');
+    }
+    return hash.result();
+}
+
+// Roots first, then their subfolders breadth-first up to the cap; hidden folders are skipped.
+LibraryWatcher::Scan LibraryWatcher::scanFolders(const QStringList& roots, int cap)
+{
+    Scan scan;
     QStringList queue;
     for (const QString& r : roots)
         if (QFileInfo(r).isDir()) {
-            out << r;
+            scan.folders << r;
             queue << r;
         }
-    while (!queue.isEmpty() && out.size() < cap) {
+    while (!queue.isEmpty() && scan.folders.size() < cap) {
         const QString dir = queue.takeFirst();
         QDirIterator it(dir, QDir::Dirs | QDir::NoDotAndDotDot | QDir::NoSymLinks);
-        while (it.hasNext() && out.size() < cap) {
+        while (it.hasNext() && scan.folders.size() < cap) {
             const QString sub = it.next();
-            out << sub;
+            scan.folders << sub;
             queue << sub;
         }
     }
-    return out;
+    for (const QString& f : scan.folders)
+        scan.signatures.insert(QDir::cleanPath(f), signature(f));
+    return scan;
 }
-} // namespace
 
 LibraryWatcher::LibraryWatcher(QObject* parent)
     : QObject(parent)
@@ -41,13 +71,15 @@ LibraryWatcher::LibraryWatcher(QObject* parent)
     connect(&m_rescan, &QTimer::timeout, this, &LibraryWatcher::rescanDue);
     connect(m_fs, &QFileSystemWatcher::directoryChanged, this, &LibraryWatcher::onPathChanged);
     connect(m_fs, &QFileSystemWatcher::fileChanged, this, &LibraryWatcher::onPathChanged);
-    connect(&m_scan, &QFutureWatcher<QStringList>::finished, this, [this] {
+    connect(&m_scan, &QFutureWatcher<Scan>::finished, this, [this] {
         if (m_rebuildAgain) {
             m_rebuildAgain = false;
             rebuild();
             return;
         }
-        const QStringList folders = m_scan.result();
+        const Scan scan = m_scan.result();
+        const QStringList& folders = scan.folders;
+        m_signatures = scan.signatures;
         const QStringList old = m_fs->directories();
         if (!old.isEmpty())
             m_fs->removePaths(old);
@@ -92,12 +124,18 @@ void LibraryWatcher::rebuild()
         return;
     }
     const QStringList roots = m_roots;
-    m_scan.setFuture(QtConcurrent::run([roots] { return foldersUnder(roots, kMaxFolders); }));
+    m_scan.setFuture(QtConcurrent::run([roots] { return scanFolders(roots, kMaxFolders); }));
 }
 
 void LibraryWatcher::onPathChanged(const QString& path)
 {
     const QString clean = QDir::cleanPath(path);
+    // One listing of one folder: is it a change the library cares about?
+    const QByteArray now = signature(clean);
+    auto known = m_signatures.find(clean);
+    if (known != m_signatures.end() && known.value() == now)
+        return;
+    m_signatures.insert(clean, now);
     for (const QString& root : m_roots) {
         const QString r = QDir::cleanPath(root);
         if (clean == r || clean.startsWith(r + QLatin1Char('/')))

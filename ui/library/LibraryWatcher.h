@@ -2,8 +2,11 @@
 // Notices when the library's folders change: a QFileSystemWatcher on each root and its
 // subfolders (up to a cap; the folder list is gathered on a worker thread), debounced so a copy
 // of many files becomes one change, plus a periodic rescan for what watching misses (network
-// mounts, folders past the cap, changes while the app was closed).
+// mounts, folders past the cap, changes while the app was closed). A folder counts as changed
+// only when its subfolders or its videos (name, size, time) changed: the catalog, its index files
+// or a half-downloaded non-video in a watched folder do not start an index job.
 #include <QFutureWatcher>
+#include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QStringList>
@@ -45,13 +48,22 @@ private:
     void onPathChanged(const QString& path);
     void flush();
 
+    struct Scan {
+        QStringList folders;
+        QHash<QString, QByteArray> signatures; // folder -> digest of its subfolders and videos
+    };
+    // What in `dir` matters to the library: its subfolders and its videos with size and time.
+    static QByteArray signature(const QString& dir);
+    static Scan scanFolders(const QStringList& roots, int cap);
+
     QFileSystemWatcher* m_fs = nullptr;
     QStringList m_roots;
     QSet<QString> m_changedRoots;
     QTimer m_debounce;
     QTimer m_rescan;
     int m_rescanMinutes = 10;
-    QFutureWatcher<QStringList> m_scan;
+    QFutureWatcher<Scan> m_scan;
+    QHash<QString, QByteArray> m_signatures;
     bool m_rebuildAgain = false;
 };
 

@@ -109,7 +109,7 @@ QVariant RootsModel::headerData(int section, Qt::Orientation orientation, int ro
     case Files: return tr("Files");
     case Indexed: return tr("Indexed");
     case Pending: return tr("Pending");
-    case Failed: return tr("Failed");
+    case Failed: return tr("Problems");
     case Offline: return tr("Offline");
     }
     return {};

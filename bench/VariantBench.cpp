@@ -1,4 +1,4 @@
-#include "prompts/ClipBench.h"
+#include "bench/VariantBench.h"
 
 #include "model/Device.h"
 #include "prompts/VopModel.h"
@@ -9,10 +9,10 @@
 #include <chrono>
 #include <thread>
 
-namespace vop {
+namespace vop::bench {
 
-ClipBenchResult runClipBench(const ClipConfig& config, Variant variant, const std::string& deviceName,
-                             int clipsPerBatch, int frames, double seconds)
+VariantBenchResult runVariantBench(const ClipConfig& config, Variant variant, const std::string& deviceName,
+                                   int segmentsPerBatch, int frames, double seconds)
 {
     const auto dev = resolveDevice(deviceName);
     if (dev.is_cpu())
@@ -26,7 +26,7 @@ ClipBenchResult runClipBench(const ClipConfig& config, Variant variant, const st
     model.prompts()->to(dev);
     torch::InferenceMode guard;
     const int64_t R = config.imageResolution;
-    auto x = torch::randn({clipsPerBatch, frames, 3, R, R}, torch::TensorOptions().device(dev)); // [B, F, 3, R, R]
+    auto x = torch::randn({segmentsPerBatch, frames, 3, R, R}, torch::TensorOptions().device(dev)); // [B, F, 3, R, R]
     auto run = [&] {
         (void)model.encodeClips(x);
         if (dev.is_cuda()) torch::cuda::synchronize(dev.index());
@@ -40,14 +40,14 @@ ClipBenchResult runClipBench(const ClipConfig& config, Variant variant, const st
         ++batches;
     } while (std::chrono::duration<double>(Clock::now() - start).count() < seconds);
     const double s = std::chrono::duration<double>(Clock::now() - start).count();
-    ClipBenchResult r;
+    VariantBenchResult r;
     r.variant = variantName(variant);
     r.frames = frames;
-    r.clipsPerBatch = clipsPerBatch;
-    r.clipsPerSecond = batches * clipsPerBatch / s;
-    r.framesPerSecond = r.clipsPerSecond * frames;
+    r.segmentsPerBatch = segmentsPerBatch;
+    r.segmentsPerSecond = batches * segmentsPerBatch / s;
+    r.framesPerSecond = r.segmentsPerSecond * frames;
     r.trainableParameters = countParameters(config, o).total();
     return r;
 }
 
-} // namespace vop
+} // namespace vop::bench

@@ -1,4 +1,4 @@
-#include "library/VideoClips.h"
+#include "library/VideoSegments.h"
 
 #include "media/FrameSampler.h"
 #include "media/ImageCodec.h"
@@ -11,7 +11,7 @@ namespace vop::library {
 
 namespace {
 
-media::DecoderOptions decoderOptions(const ClipOptions& o)
+media::DecoderOptions decoderOptions(const SegmentOptions& o)
 {
     media::DecoderOptions d;
     d.maxShortSide = o.maxShortSide;
@@ -24,7 +24,7 @@ media::DecoderOptions decoderOptions(const ClipOptions& o)
 namespace {
 
 // FFmpeg's wording for a file no demuxer accepts says little to a person; say what it means.
-media::VideoDecoder openDecoder(const std::string& path, const ClipOptions& options)
+media::VideoDecoder openDecoder(const std::string& path, const SegmentOptions& options)
 {
     try {
         return media::VideoDecoder(path, decoderOptions(options));
@@ -38,7 +38,7 @@ media::VideoDecoder openDecoder(const std::string& path, const ClipOptions& opti
 
 } // namespace
 
-VideoClips::VideoClips(const std::string& path, const ClipOptions& options)
+VideoSegments::VideoSegments(const std::string& path, const SegmentOptions& options)
     : m_decoder(openDecoder(path, options)), m_options(options)
 {
     if (m_options.frames < 1)
@@ -50,15 +50,15 @@ VideoClips::VideoClips(const std::string& path, const ClipOptions& options)
     m_segments = media::planSegments(duration, options.segmentMax, options.window, options.overlap);
 }
 
-VideoClips::~VideoClips() = default;
-VideoClips::VideoClips(VideoClips&&) noexcept = default;
-VideoClips& VideoClips::operator=(VideoClips&&) noexcept = default;
+VideoSegments::~VideoSegments() = default;
+VideoSegments::VideoSegments(VideoSegments&&) noexcept = default;
+VideoSegments& VideoSegments::operator=(VideoSegments&&) noexcept = default;
 
-const media::VideoInfo& VideoClips::info() const { return m_decoder.info(); }
-const std::vector<media::Segment>& VideoClips::segments() const { return m_segments; }
-const media::DecoderStats& VideoClips::stats() const { return m_decoder.stats(); }
+const media::VideoInfo& VideoSegments::info() const { return m_decoder.info(); }
+const std::vector<media::Segment>& VideoSegments::segments() const { return m_segments; }
+const media::DecoderStats& VideoSegments::stats() const { return m_decoder.stats(); }
 
-store::MediaInfo VideoClips::mediaInfo() const
+store::MediaInfo VideoSegments::mediaInfo() const
 {
     const auto& i = m_decoder.info();
     store::MediaInfo m;
@@ -69,7 +69,7 @@ store::MediaInfo VideoClips::mediaInfo() const
     return m;
 }
 
-DecodedSegment VideoClips::read(const media::Segment& span)
+DecodedSegment VideoSegments::read(const media::Segment& span)
 {
     DecodedSegment out;
     out.span = span;

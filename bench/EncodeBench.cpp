@@ -1,8 +1,10 @@
-#include "model/EncodeBench.h"
+#include "bench/EncodeBench.h"
 
+#include "model/ClipEncoder.h"
 #include "model/ClipModel.h"
 #include "model/Device.h"
 #include "util/BlasTuning.h"
+#include "util/Error.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -11,7 +13,7 @@
 #include <chrono>
 #include <thread>
 
-namespace vop {
+namespace vop::bench {
 
 namespace {
 
@@ -64,38 +66,53 @@ double textFlops(const ClipConfig& c, int64_t tokens)
     return transformerFlops(tokens, c.textWidth, c.textMlpWidth, c.textLayers) + 2.0 * double(c.textWidth * c.embedDim);
 }
 
-double measureGemmGflops(const std::string& deviceName, double seconds)
+double measureGemmGflops(const std::string& deviceName, double seconds, bool half)
 {
     const auto dev = resolveDevice(deviceName);
     torch::InferenceMode guard;
-    auto a = torch::randn({256, 768}, torch::TensorOptions().device(dev));
-    auto b = torch::randn({768, 3072}, torch::TensorOptions().device(dev));
+    const auto options = torch::TensorOptions().device(dev).dtype(half ? torch::kFloat16 : torch::kFloat32);
+    auto a = torch::randn({256, 768}, options);
+    auto b = torch::randn({768, 3072}, options);
     const double s = medianSeconds(dev, seconds, [&] { (void)torch::mm(a, b); });
     return 2.0 * 256 * 768 * 3072 / s / 1e9;
 }
 
-EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& deviceName, int batch, double seconds)
+EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& deviceName, int batch, double seconds,
+                                 const std::string& precision)
 {
     const auto dev = resolveDevice(deviceName);
-    if (dev.is_cpu())
-        configureCpuThreads();
+    if (precision != "auto" && precision != "fp16" && precision != "fp32")
+        throw InputError("unknown precision '" + precision + "' (auto, fp16, fp32)");
+    if (precision == "fp16" && !dev.is_cuda())
+        throw InputError("fp16 needs a CUDA device: the CPU computes in fp32");
+    // The encoder's own set-up (threads on the CPU, fp16 with fp32 LayerNorm on CUDA).
+    auto encoder = ClipEncoder::synthetic(config, deviceName, "", 1, /*halfOnCuda=*/precision != "fp32");
+    auto& model = encoder.model();
+    const bool half = encoder.halfPrecision();
+    const auto dtype = half ? torch::kFloat16 : torch::kFloat32;
     EncodeBenchResult r;
     r.device = describeDevice(dev);
+    r.precision = half ? "fp16" : "fp32";
     r.blasCore = blasCoreName();
     r.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     r.batch = batch;
-    r.gemmGflops = measureGemmGflops(deviceName, std::min(seconds, 2.0));
+    r.gemmGflops = measureGemmGflops(deviceName, std::min(seconds, 2.0), half);
 
-    auto model = randomClipModel(config, 1);
-    model->freeze();
-    model->to(dev);
     torch::InferenceMode guard;
     const int64_t R = config.imageResolution;
-    auto images = torch::randn({batch, 3, R, R}, torch::TensorOptions().device(dev)); // [B, 3, R, R]
-    const double perBatch = medianSeconds(dev, seconds, [&] { (void)model->encodeImage(images); });
+    auto images = torch::randn({batch, 3, R, R}, torch::TensorOptions().device(dev)).to(dtype); // [B, 3, R, R]
+    const double perBatch = medianSeconds(dev, seconds, [&] { (void)model.encodeImage(images); });
     r.imagesPerSecond = batch / perBatch;
     r.imageGflops = imageFlops(config) / 1e9;
     r.rooflineFraction = r.imagesPerSecond * r.imageGflops / r.gemmGflops;
+    if (dev.is_cuda()) {
+        // What an indexer feeds: preprocessed fp32 frames in host memory (pinned), copied each batch.
+        auto host = torch::randn({batch, 3, R, R}).pin_memory();                         // [B, 3, R, R]
+        const double fromHost = medianSeconds(dev, seconds, [&] {
+            (void)model.encodeImage(host.to(dev, dtype, /*non_blocking=*/true));
+        });
+        r.imagesPerSecondFromHost = batch / fromHost;
+    }
 
     // "a dog on a beach" is SOT + 5 words + EOT.
     r.shortTextTokens = 7;
@@ -108,9 +125,9 @@ EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& de
     longIds[0][config.contextLength - 1] = 49407;
     shortIds = shortIds.to(dev);
     longIds = longIds.to(dev);
-    r.shortTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model->encodeText(shortIds); });
-    r.longTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model->encodeText(longIds); });
+    r.shortTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model.encodeText(shortIds); });
+    r.longTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model.encodeText(longIds); });
     return r;
 }
 
-} // namespace vop
+} // namespace vop::bench

@@ -12,7 +12,7 @@
 
 namespace vop::library {
 
-struct ClipOptions {
+struct SegmentOptions {
     int frames = 12;              // F frames per segment
     double segmentMax = 30;       // a video up to this long is one segment
     double window = 15;           // longer ones: windows of this length ...
@@ -31,14 +31,14 @@ struct DecodedSegment {
     std::string thumbnailJpeg;    // "" when thumbnails are off
 };
 
-class VideoClips {
+class VideoSegments {
 public:
     // Opens the file. Throws vop::InputError with a reason a person understands (not a video,
     // no video stream, encrypted, nothing decodable, ...).
-    VideoClips(const std::string& path, const ClipOptions& options);
-    ~VideoClips();
-    VideoClips(VideoClips&&) noexcept;
-    VideoClips& operator=(VideoClips&&) noexcept;
+    VideoSegments(const std::string& path, const SegmentOptions& options);
+    ~VideoSegments();
+    VideoSegments(VideoSegments&&) noexcept;
+    VideoSegments& operator=(VideoSegments&&) noexcept;
 
     const media::VideoInfo& info() const;
     store::MediaInfo mediaInfo() const;
@@ -51,7 +51,7 @@ public:
 
 private:
     media::VideoDecoder m_decoder;
-    ClipOptions m_options;
+    SegmentOptions m_options;
     std::vector<media::Segment> m_segments;
 };
 

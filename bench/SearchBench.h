@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-namespace vop::store {
+namespace vop::bench {
 
 struct SearchBenchOptions {
     size_t vectors = 100000;
@@ -20,7 +20,7 @@ struct SearchBenchOptions {
     size_t recallQueries = 200;   // compared with exact search
     size_t k = 10;
     uint64_t seed = 42;
-    IndexParams params;           // production defaults unless overridden
+    store::IndexParams params;    // production defaults unless overridden
     std::string workDir;          // where the index is saved to measure its size; "" = temp dir
     bool keepFile = false;        // keep the saved index (and sidecar) instead of deleting it
     // Further ef_search values to measure on the same index (latency and recall), for tuning.
@@ -67,4 +67,4 @@ SearchBenchResult runSearchBench(const SearchBenchOptions& options);
 std::string formatSearchBenchText(const SearchBenchResult& r);
 std::string formatSearchBenchJson(const SearchBenchResult& r); // one JSON object, pretty-printed
 
-} // namespace vop::store
+} // namespace vop::bench

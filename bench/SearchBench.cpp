@@ -1,6 +1,6 @@
-#include "store/SearchBench.h"
+#include "bench/SearchBench.h"
 
-#include "store/internal/Distance.h"
+#include "util/Dot.h"
 #include "util/Error.h"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +16,10 @@
 #include <thread>
 #include <unistd.h>
 
-namespace vop::store {
+namespace vop::bench {
+
+using store::IndexKey;
+using store::VectorIndex;
 
 namespace {
 
@@ -39,13 +42,24 @@ std::string cpuModel()
     return "unknown";
 }
 
+// Scales v to unit length (the synthetic data never has a zero or non-finite row).
+void normalize(float* v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; ++i)
+        s += double(v[i]) * v[i];
+    const float inv = s > 0 ? float(1.0 / std::sqrt(s)) : 0.f;
+    for (size_t i = 0; i < n; ++i)
+        v[i] *= inv;
+}
+
 // A random direction: gaussian components, normalised.
 void randomUnit(std::mt19937_64& rng, float* v, size_t dim)
 {
     std::normal_distribution<float> g(0.f, 1.f);
     for (size_t i = 0; i < dim; ++i)
         v[i] = g(rng);
-    detail::normalize(v, dim);
+    normalize(v, dim);
 }
 
 // out = normalise(base + scale * random unit direction)
@@ -54,7 +68,7 @@ void around(std::mt19937_64& rng, const float* base, float scale, float* out, si
     randomUnit(rng, out, dim);
     for (size_t i = 0; i < dim; ++i)
         out[i] = base[i] + scale * out[i];
-    detail::normalize(out, dim);
+    normalize(out, dim);
 }
 
 // Library-shaped data, loosely calibrated on CLIP ViT-B/32 embeddings:
@@ -95,7 +109,7 @@ Synthetic makeData(size_t n, size_t nQueries, size_t dim, uint64_t seed)
     randomUnit(rng, textAxis.data(), dim);
     for (size_t d = 0; d < dim; ++d) // the two cones are apart, not orthogonal
         textAxis[d] += 0.3f * imageAxis[d];
-    detail::normalize(textAxis.data(), dim);
+    normalize(textAxis.data(), dim);
 
     std::vector<float> topics(nTopics * latent), videos(nVideos * latent), z(latent);
     for (size_t t = 0; t < nTopics; ++t)
@@ -113,7 +127,7 @@ Synthetic makeData(size_t n, size_t nQueries, size_t dim, uint64_t seed)
                 acc += row[l] * zv[l];
             out[d] = acc + residual * g(rng) * invSqrtDim + cone * axis[d]; 
         }
-        detail::normalize(out, dim);
+        normalize(out, dim);
     };
     Synthetic s;
     s.data.resize(n * dim);
@@ -155,7 +169,7 @@ std::vector<std::vector<int64_t>> exactTopK(const std::vector<float>& data, cons
             const size_t i0 = t * per, i1 = std::min(n, i0 + per);
             for (size_t i = i0; i < i1; ++i)
                 for (size_t q = 0; q < nq; ++q)
-                    push(partial[t][q], detail::dot(queries + q * dim, &data[i * dim], dim), static_cast<int64_t>(i + 1));
+                    push(partial[t][q], vop::dot(queries + q * dim, &data[i * dim], dim), static_cast<int64_t>(i + 1));
         });
     }
     for (auto& th : pool)
@@ -191,7 +205,7 @@ SearchBenchResult runSearchBench(const SearchBenchOptions& o)
     r.options.progress = nullptr;
     r.cpu = cpuModel();
     r.cores = std::max(1u, std::thread::hardware_concurrency());
-    r.kernel = detail::dotKernelName();
+    r.kernel = vop::dotKernelName();
     r.buildThreads = o.params.threads ? o.params.threads : r.cores;
     const size_t dim = static_cast<size_t>(o.dim);
     const size_t n = std::max<size_t>(o.vectors, 1);
@@ -354,4 +368,4 @@ std::string formatSearchBenchJson(const SearchBenchResult& r)
     return j.dump(2);
 }
 
-} // namespace vop::store
+} // namespace vop::bench

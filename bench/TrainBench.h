@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace vop {
+namespace vop::bench {
 
 struct TrainBenchResult {
     std::string device;
@@ -27,4 +27,4 @@ struct TrainBenchResult {
 TrainBenchResult runTrainBench(const ClipConfig& config, const PromptOptions& prompts, int batch, int steps,
                                const std::string& device, int threads = 0);
 
-} // namespace vop
+} // namespace vop::bench

@@ -1,4 +1,4 @@
-#include "train/TrainBench.h"
+#include "bench/TrainBench.h"
 
 #include "model/ClipModel.h"
 #include "model/Device.h"
@@ -11,7 +11,7 @@
 #include <thread>
 #include <sys/resource.h>
 
-namespace vop {
+namespace vop::bench {
 
 namespace {
 double peakRssMiB()
@@ -71,4 +71,4 @@ TrainBenchResult runTrainBench(const ClipConfig& config, const PromptOptions& po
     return r;
 }
 
-} // namespace vop
+} // namespace vop::bench

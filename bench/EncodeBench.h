@@ -5,23 +5,25 @@
 
 #include <string>
 
-namespace vop {
+namespace vop::bench {
 
 // Floating-point operations (2 per multiply-add) of one image through the vision tower, and of
 // one text of `tokens` tokens through the text tower.
 double imageFlops(const ClipConfig& c);
 double textFlops(const ClipConfig& c, int64_t tokens);
 
-// fp32 GEMM throughput of [256 x 768] x [768 x 3072] on `device`, in GFLOP/s.
-double measureGemmGflops(const std::string& device, double seconds = 1.0);
+// GEMM throughput of [256 x 768] x [768 x 3072] on `device`, in GFLOP/s, in fp32 or fp16.
+double measureGemmGflops(const std::string& device, double seconds = 1.0, bool half = false);
 
 struct EncodeBenchResult {
     std::string device;
+    std::string precision;         // "fp16" (CUDA's default) or "fp32"
     std::string blasCore;
     int threads = 0;
     int batch = 0;
     double gemmGflops = 0;
-    double imagesPerSecond = 0;
+    double imagesPerSecond = 0;    // images already on the device
+    double imagesPerSecondFromHost = 0; // CUDA only: fp32 images in pinned host memory, copied per batch
     double imageGflops = 0;        // per image
     double rooflineFraction = 0;   // imagesPerSecond * imageGflops / gemmGflops
     double shortTextMs = 0;        // one short query, tokenisation excluded
@@ -29,7 +31,9 @@ struct EncodeBenchResult {
     int shortTextTokens = 0;
 };
 
+// precision: "auto" (what the encoder does: fp16 on CUDA, fp32 on the CPU), "fp16" (CUDA only)
+// or "fp32".
 EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& device, int batch,
-                                 double secondsPerMeasure = 3.0);
+                                 double secondsPerMeasure = 3.0, const std::string& precision = "auto");
 
-} // namespace vop
+} // namespace vop::bench

@@ -1,0 +1,36 @@
+#pragma once
+// What a prompt-set file says about itself, without torch: the GUI's prompt-set manager and the
+// services include this header; prompts/PromptSet.h (torch) saves and loads the tensors.
+#include "model/ClipConfig.h"
+#include "prompts/Variant.h"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace vop {
+
+constexpr int kPromptSetFormatVersion = 1;
+
+struct BackboneIdentity {
+    std::string sha256;  // of the checkpoint file ("" when unknown, e.g. a synthetic model)
+    std::string shape;   // ClipConfig::summary()
+};
+
+struct PromptSetInfo {
+    PromptOptions options;
+    BackboneIdentity backbone;
+    std::map<std::string, std::string> provenance; // dataset, samples, epochs, metrics, created, ...
+    int formatVersion = kPromptSetFormatVersion;
+    int64_t parameters = 0;
+};
+
+// Metadata only (cheap: reads the header).
+PromptSetInfo readPromptSetInfo(const std::string& path);
+
+// Reads the whole file as `config`'s prompt set would be loaded (every tensor present and
+// well-shaped, the backbone's shape and, when both are known, its sha256 equal) and discards it.
+// Throws InputError saying what is wrong.
+PromptSetInfo checkPromptSet(const std::string& path, const ClipConfig& config, const BackboneIdentity& backbone);
+
+} // namespace vop

@@ -1,0 +1,377 @@
+// The application services and the job model, in process, with the tiny CLIP fixture and short
+// generated videos: a cancel before the start, a throwing progress listener, searching while an
+// index job runs (answers from the live index), index rebuild with progress and cancel, pause
+// and resume, and the lock protocol with other processes (one indexer, many searchers).
+#include "../library/LibraryTestSupport.h"
+
+#include "CliRunner.h"
+
+#include "service/Job.h"
+#include "service/LibraryService.h"
+#include "store/Catalog.h"
+#include "util/Error.h"
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+using namespace vop;
+using namespace vop::test::library;
+using vop::service::JobControl;
+using vop::service::JobState;
+using vop::service::LibraryService;
+
+namespace {
+
+service::LibraryOptions tinyOptions(const std::string& db)
+{
+    service::LibraryOptions o;
+    o.dbPath = db;
+    o.model.checkpoint = tinyCheckpoint();
+    o.model.vocab = vocabFile();
+    o.model.device = "cpu";
+    o.model.frames = 4;
+    o.model.threads = 2;
+    o.indexing.sync.settleSeconds = 0;
+    o.indexing.decodeWorkers = 1;
+    o.indexing.segmentsPerBatch = 1;
+    return o;
+}
+
+// `n` short videos, made once per name.
+std::string videoFolder(const std::string& name, int n)
+{
+    const std::string dir = tempRoot() + "/" + name;
+    if (fs::exists(dir))
+        return dir;
+    fs::create_directories(dir);
+    for (int i = 0; i < n; ++i)
+        makeVideo(dir + "/v" + std::to_string(i) + ".mp4", 2, i, "64x36", 4);
+    ageTree(dir);
+    return dir;
+}
+
+service::SearchRequest textQuery(const std::string& text)
+{
+    service::SearchRequest r;
+    r.kind = service::SearchRequest::Kind::Text;
+    r.text = text;
+    r.options.top = 5;
+    return r;
+}
+
+bool waitFor(const std::function<bool()>& cond, double seconds)
+{
+    const auto t0 = std::chrono::steady_clock::now();
+    while (!cond()) {
+        if (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() > seconds)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return true;
+}
+
+} // namespace
+
+VOP_TEST(jobCancelledBeforeItStartsEndsAtOnce)
+{
+    const std::string db = tempRoot() + "/precancel.sqlite3";
+    LibraryService svc(tinyOptions(db));
+    JobControl job;
+    job.cancel();
+    bool ran = false;
+    auto out = service::runJob<library::IndexReport>(job, [&](JobControl& c) {
+        ran = true;
+        return svc.index({videoFolder("precancel-lib", 2)}, c);
+    });
+    VOP_CHECK(out.state == JobState::Cancelled);
+    VOP_CHECK(!ran);
+    VOP_CHECK(job.state() == JobState::Cancelled);
+    // The service itself honours it too, without loading the model or touching the catalog.
+    JobControl direct;
+    direct.cancel();
+    const auto r = svc.index({videoFolder("precancel-lib", 2)}, direct);
+    VOP_CHECK(r.cancelled);
+    VOP_CHECK(!svc.isModelLoaded());
+    VOP_CHECK(!fs::exists(db));
+}
+
+VOP_TEST(throwingProgressListenerFailsTheJobWithoutACrash)
+{
+    const std::string db = tempRoot() + "/throwing.sqlite3";
+    LibraryService svc(tinyOptions(db));
+    const std::string lib = videoFolder("throwing-lib", 4);
+    JobControl job;
+    int calls = 0;
+    job.onProgress([&](const service::JobProgress& p) {
+        if (p.phase == service::phase::Indexing && ++calls == 2)
+            throw std::runtime_error("the progress display broke");
+    });
+    auto out = service::runJob<library::IndexReport>(job, [&](JobControl& c) { return svc.index({lib}, c); });
+    VOP_CHECK(out.state == JobState::Failed);
+    VOP_CHECK(out.error.find("the progress display broke") != std::string::npos);
+    VOP_CHECK(!svc.isIndexing());
+    // Nothing stored is damaged and the next run finishes the library.
+    {
+        store::Catalog catalog(db);
+        VOP_CHECK_EQ(catalog.integrityCheck(), std::string("ok"));
+    }
+    JobControl again;
+    auto second = service::runJob<library::IndexReport>(again, [&](JobControl& c) { return svc.index({lib}, c); });
+    VOP_CHECK(second.ok());
+    const auto st = svc.status();
+    VOP_CHECK_EQ(st.counts.indexedFiles, int64_t(4));
+}
+
+VOP_TEST(searchWhileIndexingAnswersFromTheLiveIndex)
+{
+    const std::string db = tempRoot() + "/live.sqlite3";
+    LibraryService svc(tinyOptions(db));
+    const std::string lib = videoFolder("live-lib", 10);
+    svc.loadModel(); // so that the job's time is indexing, not loading
+    JobControl job;
+    std::atomic<int> grew{0};
+    // Hold the job after its first file so the searches below surely run while it is under way.
+    const int handle = svc.subscribe([&](const service::LibraryEvent& e) {
+        if (e.kind == service::LibraryEvent::Kind::IndexGrew && grew++ == 0)
+            job.pause();
+    });
+    service::JobOutcome<library::IndexReport> out;
+    std::thread worker([&] {
+        out = service::runJob<library::IndexReport>(job, [&](JobControl& c) { return svc.index({lib}, c); });
+    });
+    VOP_CHECK(waitFor([&] { return grew.load() > 0; }, 60));
+    int live = 0;
+    size_t vectors = 0;
+    for (int i = 0; i < 5; ++i) {
+        const auto r = svc.search(textQuery("colour bars"));
+        live += r.liveIndex && !r.moments.empty();
+        vectors = r.indexVectors;
+    }
+    VOP_CHECK(svc.isIndexing());
+    VOP_CHECK_EQ(live, 5);
+    VOP_CHECK(vectors >= 1 && vectors < 10);
+    job.resume();
+    worker.join();
+    svc.unsubscribe(handle);
+    VOP_CHECK(out.ok());
+    // After the job: the same index, all ten files.
+    const auto r = svc.search(textQuery("colour bars"));
+    VOP_CHECK_EQ(r.indexVectors, size_t(10));
+    VOP_CHECK(!r.liveIndex);
+}
+
+VOP_TEST(pauseHoldsTheJobAndResumeFinishesIt)
+{
+    const std::string db = tempRoot() + "/pause.sqlite3";
+    LibraryService svc(tinyOptions(db));
+    const std::string lib = videoFolder("pause-lib", 6);
+    JobControl job;
+    std::atomic<int64_t> doneAtPause{-1};
+    std::atomic<bool> sawPaused{false};
+    job.onProgress([&](const service::JobProgress& p) {
+        if (p.phase == service::phase::Indexing && p.done >= 1 && doneAtPause < 0) {
+            doneAtPause = p.done;
+            job.pause();
+        }
+        if (p.paused)
+            sawPaused = true;
+    });
+    service::JobOutcome<library::IndexReport> out;
+    std::thread worker([&] {
+        out = service::runJob<library::IndexReport>(job, [&](JobControl& c) { return svc.index({lib}, c); });
+    });
+    VOP_CHECK(waitFor([&] { return sawPaused.load(); }, 60));
+    const int64_t held = job.lastProgress().done;
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    VOP_CHECK(job.state() == JobState::Running);
+    VOP_CHECK(job.lastProgress().done <= held + 1); // at most the file already in the writer
+    job.resume();
+    worker.join();
+    VOP_CHECK(out.ok());
+    VOP_CHECK_EQ(out.result->indexed.size(), size_t(6));
+}
+
+VOP_TEST(rebuildReportsProgressAndCancels)
+{
+    const std::string db = tempRoot() + "/rebuild.sqlite3";
+    LibraryService svc(tinyOptions(db));
+    JobControl index;
+    svc.index({videoFolder("rebuild-lib", 5)}, index);
+    JobControl job;
+    int64_t lastDone = -1, total = 0;
+    job.onProgress([&](const service::JobProgress& p) {
+        if (p.phase == service::phase::BuildingIndex) {
+            lastDone = p.done;
+            total = p.total;
+        }
+    });
+    auto out = service::runJob<service::RebuildReport>(job, [&](JobControl& c) { return svc.rebuildIndexes(c); });
+    VOP_CHECK(out.ok());
+    VOP_CHECK_EQ(total, int64_t(5));
+    VOP_CHECK_EQ(lastDone, int64_t(5));
+    VOP_CHECK_EQ(out.result->spaces.size(), size_t(1));
+    VOP_CHECK_EQ(out.result->spaces[0].vectors, size_t(5));
+
+    JobControl cancelling;
+    cancelling.onProgress([&](const service::JobProgress& p) {
+        if (p.phase == service::phase::BuildingIndex)
+            cancelling.cancel();
+    });
+    auto stopped =
+        service::runJob<service::RebuildReport>(cancelling, [&](JobControl& c) { return svc.rebuildIndexes(c); });
+    VOP_CHECK(stopped.state == JobState::Cancelled);
+    // The saved index is untouched and searches go on.
+    const auto st = svc.status({true, true});
+    VOP_CHECK_EQ(st.spaces.size(), size_t(1));
+    VOP_CHECK_EQ(st.spaces[0].indexState, std::string("ok"));
+    VOP_CHECK_EQ(svc.search(textQuery("colour bars")).moments.size(), size_t(5));
+}
+
+VOP_TEST(aMissingIndexIsBuiltOnFirstUseAsAJobThatCancels)
+{
+    const std::string db = tempRoot() + "/firstuse.sqlite3";
+    {
+        LibraryService svc(tinyOptions(db));
+        JobControl index;
+        svc.index({videoFolder("firstuse-lib", 5)}, index);
+    }
+    fs::remove_all(library::indexDirFor(db) + "/"); // keep the folder's locks: only the index files go
+    fs::create_directories(library::indexDirFor(db));
+    {
+        LibraryService svc(tinyOptions(db));
+        JobControl job;
+        job.onProgress([&](const service::JobProgress& p) {
+            if (p.phase == service::phase::BuildingIndex)
+                job.cancel();
+        });
+        auto out = service::runJob<size_t>(job, [&](JobControl& c) { return svc.prepareIndex(c); });
+        VOP_CHECK(out.state == JobState::Cancelled);
+    }
+    LibraryService svc(tinyOptions(db));
+    JobControl job;
+    std::vector<std::string> phases;
+    int64_t built = 0;
+    job.onProgress([&](const service::JobProgress& p) {
+        if (phases.empty() || phases.back() != p.phase)
+            phases.push_back(p.phase);
+        if (p.phase == service::phase::BuildingIndex)
+            built = p.done;
+    });
+    const auto r = svc.search(textQuery("colour bars"), &job);
+    VOP_CHECK_EQ(r.moments.size(), size_t(5));
+    VOP_CHECK_EQ(built, int64_t(5));
+    VOP_CHECK(std::find(phases.begin(), phases.end(), std::string(service::phase::LoadingModel)) != phases.end());
+    VOP_CHECK(std::find(phases.begin(), phases.end(), std::string(service::phase::BuildingIndex)) != phases.end());
+}
+
+VOP_TEST(oneIndexerManySearchersAcrossProcesses)
+{
+    const std::string db = tempRoot() + "/procs.sqlite3";
+    const std::string lib = videoFolder("procs-lib", 4);
+    LibraryService svc(tinyOptions(db));
+    JobControl first;
+    svc.index({lib}, first);
+
+    // Another process holds the indexer lock: this service may search but not index.
+    const std::string lock = library::indexerLockPath(library::indexDirFor(db));
+    const std::string ready = tempRoot() + "/procs.ready";
+    const std::string cmd = "flock " + shellQuote(lock) + " sh -c 'touch " + shellQuote(ready) + "; sleep 4' &";
+    VOP_CHECK_EQ(std::system(cmd.c_str()), 0);
+    VOP_CHECK(waitFor([&] { return fs::exists(ready); }, 10));
+    JobControl second;
+    auto out = service::runJob<library::IndexReport>(second, [&](JobControl& c) { return svc.index({lib}, c); });
+    VOP_CHECK(out.state == JobState::Failed);
+    VOP_CHECK(out.error.find("another vopsearch indexer") != std::string::npos);
+    VOP_CHECK_EQ(svc.search(textQuery("colour bars")).moments.size(), size_t(4));
+    // A second service on the same catalog (as a second window would have) searches too.
+    LibraryService other(tinyOptions(db));
+    VOP_CHECK_EQ(other.search(textQuery("colour bars")).moments.size(), size_t(4));
+    VOP_CHECK(waitFor([&] { return std::system(("flock -n " + shellQuote(lock) + " true").c_str()) == 0; }, 20));
+
+    // While this service indexes (held paused), the CLI in another process is turned away from
+    // indexing and can still search.
+    const std::string more = tempRoot() + "/procs-lib/extra.mp4";
+    makeVideo(more, 2, 7, "64x36", 4);
+    ageFile(more);
+    JobControl job;
+    std::atomic<bool> paused{false};
+    job.onProgress([&](const service::JobProgress& p) {
+        if (p.phase == service::phase::Scanning && !paused) {
+            job.pause();
+            paused = true;
+        }
+    });
+    std::thread worker([&] { service::runJob<library::IndexReport>(job, [&](JobControl& c) { return svc.index({lib}, c); }); });
+    VOP_CHECK(waitFor([&] { return paused.load(); }, 30));
+    const std::string common = " --db " + shellQuote(db) + " --checkpoint " + shellQuote(tinyCheckpoint()) +
+                               " --vocab " + shellQuote(vocabFile()) + " --device cpu --frames 4";
+    const auto refused = vop::test::runCommand(VOPSEARCH_CLI, "index " + shellQuote(lib) + common, true);
+    VOP_CHECK_EQ(refused.code, 2);
+    if (refused.code != 2)
+        std::printf("%s\n", refused.out.c_str());
+    VOP_CHECK(refused.out.find("another vopsearch indexer") != std::string::npos);
+    const auto searched = vop::test::runCommand(VOPSEARCH_CLI, "search 'colour bars' --json" + common);
+    VOP_CHECK_EQ(searched.code, 0);
+    job.resume();
+    worker.join();
+    VOP_CHECK(job.state() == JobState::Finished);
+    VOP_CHECK_EQ(svc.status().counts.indexedFiles, int64_t(5));
+}
+
+VOP_TEST(modelLoadingReportsProgressAndCancelsForEveryFormat)
+{
+    for (const std::string file : {"model.safetensors", "model.ts.pt"}) {
+        auto o = tinyOptions(tempRoot() + "/load.sqlite3");
+        o.model.checkpoint = shared("fixtures/clip-tiny/" + file);
+        LibraryService svc(o);
+        JobControl job;
+        int reports = 0;
+        job.onProgress([&](const service::JobProgress& p) {
+            if (p.phase == service::phase::LoadingModel && p.done > 0) {
+                ++reports;
+                job.cancel();
+            }
+        });
+        auto out = service::runJob<bool>(job, [&](JobControl& c) {
+            svc.loadModel(&c);
+            return true;
+        });
+        VOP_CHECK(out.state == JobState::Cancelled);
+        VOP_CHECK(reports >= 1);
+        VOP_CHECK(!svc.isModelLoaded());
+        JobControl again;
+        svc.loadModel(&again);
+        VOP_CHECK(svc.isModelLoaded());
+    }
+}
+
+VOP_TEST(statusRootsAndReadableErrors)
+{
+    const std::string db = tempRoot() + "/status.sqlite3";
+    LibraryService svc(tinyOptions(db));
+    VOP_CHECK(!svc.status().exists);
+    VOP_CHECK_THROWS_WITH(svc.search(textQuery("anything")), "no library catalog");
+    VOP_CHECK_THROWS_WITH(svc.addRoot(tempRoot() + "/no-such-folder"), "no such folder");
+    const std::string lib = videoFolder("status-lib", 2);
+    const std::string root = svc.addRoot(lib + "/");
+    VOP_CHECK_EQ(root, lib);
+    VOP_CHECK_THROWS_WITH(svc.search(textQuery("  ")), "type what you remember");
+    VOP_CHECK_THROWS_WITH(svc.search(textQuery("colour bars")), "was indexed with");
+    JobControl job;
+    svc.index({}, job); // every known root
+    const auto st = svc.status();
+    VOP_CHECK_EQ(st.roots.size(), size_t(1));
+    VOP_CHECK_EQ(st.roots[0].indexed, int64_t(2));
+    VOP_CHECK(!svc.thumbnail(svc.search(textQuery("colour bars")).moments.at(0).segmentId).empty());
+    svc.removeRoot(lib);
+    VOP_CHECK_EQ(svc.status().counts.files, int64_t(0));
+
+    service::ModelSettings missing = svc.modelSettings();
+    missing.checkpoint = tempRoot() + "/nowhere/ViT-B-32.pt";
+    svc.setModelSettings(missing);
+    VOP_CHECK(svc.modelProblem().has_value());
+    VOP_CHECK(!svc.isModelLoaded());
+}
+
+VOP_TEST_MAIN()
