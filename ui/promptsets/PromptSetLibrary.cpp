@@ -1,0 +1,236 @@
+#include "promptsets/PromptSetLibrary.h"
+
+#include "library/EmbeddingSpace.h"
+#include "model/SafeTensors.h"
+#include "util/AtomicFile.h"
+#include "util/Error.h"
+#include "util/Paths.h"
+#include "util/Sha256.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace vop::ui {
+
+namespace {
+
+const std::string kExt = ".safetensors";
+const std::string kProvenancePrefix = "provenance.";
+// kPromptSetFormatVersion of core/prompts/PromptSet.h (a torch header).
+constexpr int kFormatVersion = 1;
+
+// "vision ViT 768w x 12L patch 32 @224, text 512w x 12L ctx 77, embed 512" (ClipConfig::summary).
+std::optional<ClipConfig> configFromSummary(const std::string& s)
+{
+    ClipConfig c;
+    long long vw, vl, patch, res, tw, tl, ctx, embed;
+    if (std::sscanf(s.c_str(), "vision ViT %lldw x %lldL patch %lld @%lld, text %lldw x %lldL ctx %lld, embed %lld", &vw,
+                    &vl, &patch, &res, &tw, &tl, &ctx, &embed) != 8)
+        return std::nullopt;
+    c.visionWidth = vw;
+    c.visionLayers = vl;
+    c.visionPatch = patch;
+    c.imageResolution = res;
+    c.textWidth = tw;
+    c.textLayers = tl;
+    c.contextLength = ctx;
+    c.embedDim = embed;
+    c.visionMlpWidth = 4 * vw;
+    c.textMlpWidth = 4 * tw;
+    if (c.summary() != s) return std::nullopt;
+    return c;
+}
+
+bool validName(const std::string& name)
+{
+    if (name.empty() || name == "." || name == ".." || name.size() > 200) return false;
+    return std::none_of(name.begin(), name.end(), [](char ch) { return ch == '/' || ch == '\\' || ch == '\0'; });
+}
+
+std::string stemOf(const std::string& path)
+{
+    std::string name = fs::path(path).filename().string();
+    if (name.size() > kExt.size() && name.compare(name.size() - kExt.size(), kExt.size(), kExt) == 0)
+        name.resize(name.size() - kExt.size());
+    return name;
+}
+
+void copyAtomically(const std::string& from, const std::string& to)
+{
+    writeFileAtomic(to, paths::readFile(from));
+}
+
+} // namespace
+
+PromptSetEntry readPromptSetEntry(const std::string& path)
+{
+    auto file = safetensors::File::open(path); // InputError: missing, truncated, lying offsets
+    const auto& meta = file.metadata();
+    auto fmt = meta.find("format");
+    if (fmt == meta.end() || fmt->second != "vopsearch-prompts")
+        throw InputError("'" + path + "' is not a vopsearch prompt set (no format=vopsearch-prompts in its metadata)");
+    auto ver = meta.find("format_version");
+    const int version = ver == meta.end() ? 0 : std::atoi(ver->second.c_str());
+    if (version < 1 || version > kFormatVersion)
+        throw InputError("prompt set '" + path + "' has format version " + (ver == meta.end() ? "?" : ver->second) +
+                         "; this vopsearch reads version " + std::to_string(kFormatVersion) +
+                         " (a newer vopsearch wrote it?)");
+    PromptSetEntry e;
+    e.path = path;
+    e.name = stemOf(path);
+    e.options = PromptOptions::fromMetadata(meta);
+    if (auto it = meta.find("backbone_sha256"); it != meta.end()) e.backboneSha256 = it->second;
+    if (auto it = meta.find("backbone_shape"); it != meta.end()) e.backboneShape = it->second;
+    for (const auto& [k, v] : meta)
+        if (k.rfind(kProvenancePrefix, 0) == 0) e.provenance[k.substr(kProvenancePrefix.size())] = v;
+    for (const auto& t : file.tensors()) e.parameters += t.numel();
+
+    // A damaged file: the tensors must be exactly those of the variant on the named backbone.
+    if (auto config = configFromSummary(e.backboneShape)) {
+        const auto expected = trainableShapes(*config, e.options);
+        for (const auto& t : file.tensors()) {
+            auto it = expected.find(t.name);
+            if (it == expected.end())
+                throw InputError("prompt set '" + path + "' holds tensor '" + t.name + "', which " +
+                                 variantDisplayName(e.options.variant) + " does not have: the file is damaged");
+            if (it->second != t.shape)
+                throw InputError("prompt set '" + path + "': tensor '" + t.name + "' has shape " +
+                                 shapeString(t.shape) + ", expected " + shapeString(it->second) +
+                                 ": the file is damaged");
+        }
+        for (const auto& [name, shape] : expected)
+            if (!file.find(name))
+                throw InputError("prompt set '" + path + "' lacks tensor '" + name + "': the file is damaged");
+    } else {
+        throw InputError("prompt set '" + path + "' does not say which backbone it was made for (backbone_shape '" +
+                         e.backboneShape + "')");
+    }
+    return e;
+}
+
+std::optional<ClipConfig> readCheckpointConfig(const std::string& checkpointPath)
+{
+    try {
+        if (!safetensors::File::looksLikeSafeTensors(checkpointPath)) return std::nullopt;
+        auto file = safetensors::File::open(checkpointPath);
+        ShapeMap shapes;
+        for (const auto& t : file.tensors()) shapes[t.name] = t.shape;
+        return ClipConfig::fromShapes(shapes);
+    } catch (const std::exception&) {
+        return std::nullopt; // Hugging Face naming or unreadable: the caller says "unknown"
+    }
+}
+
+BackboneInfo describeBackbone(const std::string& checkpoint, const std::string& hashCacheFile)
+{
+    BackboneInfo b;
+    b.checkpoint = paths::resolveCheckpoint(checkpoint);
+    b.sha256 = library::cachedFileSha256(b.checkpoint, hashCacheFile);
+    b.config = readCheckpointConfig(b.checkpoint);
+    return b;
+}
+
+void checkFitsBackbone(const PromptSetEntry& set, const BackboneInfo& backbone)
+{
+    const std::string model = fs::path(backbone.checkpoint).filename().string();
+    if (backbone.config && !set.backboneShape.empty() && set.backboneShape != backbone.config->summary())
+        throw InputError("prompt set '" + set.name + "' was made for another backbone (" + set.backboneShape +
+                         "); the library's model " + model + " is " + backbone.config->summary());
+    if (!set.backboneSha256.empty() && !backbone.sha256.empty() && set.backboneSha256 != backbone.sha256)
+        throw InputError("prompt set '" + set.name + "' was made for checkpoint sha256 " +
+                         set.backboneSha256.substr(0, 12) + "..., but the library's model " + model + " is " +
+                         backbone.sha256.substr(0, 12) + "...: fit the prompts again for this model");
+}
+
+PromptSetLibrary::PromptSetLibrary(std::string dir) : m_dir(dir.empty() ? defaultDir() : std::move(dir)) {}
+
+std::string PromptSetLibrary::defaultDir()
+{
+    return (fs::path(paths::userDataDir()) / "prompts").string();
+}
+
+std::vector<PromptSetEntry> PromptSetLibrary::list() const
+{
+    std::vector<PromptSetEntry> out;
+    PromptSetEntry zero;
+    zero.name = "Zero-shot CLIP";
+    zero.options.variant = Variant::Zero;
+    out.push_back(zero);
+    std::error_code ec;
+    std::vector<std::string> files;
+    for (const auto& de : fs::directory_iterator(m_dir, ec))
+        if (de.is_regular_file(ec) && de.path().extension() == kExt) files.push_back(de.path().string());
+    std::sort(files.begin(), files.end());
+    for (const auto& f : files) {
+        try {
+            out.push_back(readPromptSetEntry(f));
+        } catch (const std::exception& e) {
+            PromptSetEntry bad;
+            bad.path = f;
+            bad.name = stemOf(f);
+            bad.problem = e.what();
+            out.push_back(bad);
+        }
+    }
+    return out;
+}
+
+std::string PromptSetLibrary::pathFor(const std::string& name) const
+{
+    return (fs::path(m_dir) / (name + kExt)).string();
+}
+
+bool PromptSetLibrary::contains(const std::string& path) const
+{
+    std::error_code ec;
+    return fs::equivalent(fs::path(path).parent_path(), m_dir, ec);
+}
+
+std::string PromptSetLibrary::install(const std::string& source, const std::string& name) const
+{
+    readPromptSetEntry(source); // refuse what cannot be used, with the reason
+    const std::string base = name.empty() ? stemOf(source) : name;
+    if (!validName(base)) throw InputError("'" + base + "' cannot be a prompt-set name (no slashes, not empty)");
+    fs::create_directories(m_dir);
+    std::string dest = pathFor(base);
+    for (int k = 2; fs::exists(dest); ++k) dest = pathFor(base + " (" + std::to_string(k) + ")");
+    copyAtomically(source, dest);
+    return dest;
+}
+
+std::string PromptSetLibrary::rename(const std::string& path, const std::string& newName) const
+{
+    if (!validName(newName)) throw InputError("'" + newName + "' cannot be a prompt-set name (no slashes, not empty)");
+    const std::string dest = pathFor(newName);
+    if (dest == path) return path;
+    if (fs::exists(dest)) throw InputError("a prompt set named '" + newName + "' exists already");
+    fs::rename(path, dest);
+    return dest;
+}
+
+void PromptSetLibrary::remove(const std::string& path) const
+{
+    std::error_code ec;
+    if (!fs::remove(path, ec) || ec)
+        throw InputError("cannot delete '" + path + "'" + (ec ? ": " + ec.message() : std::string()));
+}
+
+void PromptSetLibrary::exportTo(const std::string& path, const std::string& destination)
+{
+    copyAtomically(path, destination);
+}
+
+std::string formatCount(int64_t n)
+{
+    std::string digits = std::to_string(n < 0 ? -n : n), out;
+    for (size_t i = 0; i < digits.size(); ++i) {
+        if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+        out += digits[i];
+    }
+    return n < 0 ? "-" + out : out;
+}
+
+} // namespace vop::ui

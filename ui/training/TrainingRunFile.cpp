@@ -1,0 +1,104 @@
+#include "training/TrainingRunFile.h"
+
+#include <QFile>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+namespace vop::ui {
+
+namespace {
+QString qs(const std::string& s) { return QString::fromStdString(s); }
+std::string str(const QJsonObject& o, const char* key, const std::string& fallback = {})
+{
+    return o.contains(QLatin1String(key)) ? o.value(QLatin1String(key)).toString().toStdString() : fallback;
+}
+int num(const QJsonObject& o, const char* key, int fallback)
+{
+    return o.value(QLatin1String(key)).toInt(fallback);
+}
+double real(const QJsonObject& o, const char* key, double fallback)
+{
+    return o.value(QLatin1String(key)).toDouble(fallback);
+}
+bool flag(const QJsonObject& o, const char* key, bool fallback)
+{
+    return o.value(QLatin1String(key)).toBool(fallback);
+}
+} // namespace
+
+bool saveRunFile(const QString& runFile, const SavedRun& run)
+{
+    const auto& d = run.data;
+    const auto& o = run.options;
+    QJsonObject data{{QStringLiteral("path"), qs(d.path)},
+                     {QStringLiteral("format"), qs(d.format)},
+                     {QStringLiteral("template"), qs(d.options.captionTemplate)},
+                     {QStringLiteral("videos"), qs(d.options.videoDir)},
+                     {QStringLiteral("validation"), d.validationFraction}};
+    QJsonObject opts{{QStringLiteral("variant"), qs(variantName(o.prompts.variant))},
+                     {QStringLiteral("text_length"), o.prompts.textLength},
+                     {QStringLiteral("visual_length"), o.prompts.visualLength},
+                     {QStringLiteral("video_length"), o.prompts.videoLength},
+                     {QStringLiteral("frames"), o.prompts.frames},
+                     {QStringLiteral("depth"), o.prompts.depth},
+                     {QStringLiteral("split_depth"), o.prompts.splitDepth},
+                     {QStringLiteral("context"), qs(contextModuleName(o.prompts.context))},
+                     {QStringLiteral("epochs"), o.epochs},
+                     {QStringLiteral("batch"), o.batch},
+                     {QStringLiteral("lr"), o.lr},
+                     {QStringLiteral("generator_lr"), o.generatorLr},
+                     {QStringLiteral("augment"), o.augment},
+                     {QStringLiteral("flip"), o.flip},
+                     {QStringLiteral("random_frame"), o.randomFrame},
+                     {QStringLiteral("seed"), QString::number(o.seed)}};
+    QJsonObject root{{QStringLiteral("name"), run.name}, {QStringLiteral("data"), data}, {QStringLiteral("options"), opts}};
+    QSaveFile f(runFile);
+    if (!f.open(QIODevice::WriteOnly)) return false;
+    f.write(QJsonDocument(root).toJson());
+    return f.commit();
+}
+
+std::optional<SavedRun> loadRunFile(const QString& runFile)
+{
+    QFile f(runFile);
+    if (!f.open(QIODevice::ReadOnly)) return std::nullopt;
+    const auto doc = QJsonDocument::fromJson(f.readAll());
+    if (!doc.isObject()) return std::nullopt;
+    const auto root = doc.object();
+    const auto data = root.value(QStringLiteral("data")).toObject();
+    const auto opts = root.value(QStringLiteral("options")).toObject();
+    SavedRun r;
+    r.name = root.value(QStringLiteral("name")).toString();
+    r.data.path = str(data, "path");
+    r.data.format = str(data, "format", "folders");
+    r.data.options.captionTemplate = str(data, "template", "{}");
+    r.data.options.videoDir = str(data, "videos");
+    r.data.validationFraction = real(data, "validation", 0.1);
+    try {
+        auto& p = r.options.prompts;
+        p.variant = parseVariant(str(opts, "variant", "vop"));
+        p.context = parseContextModule(str(opts, "context", "bilstm"));
+        p.textLength = num(opts, "text_length", p.textLength);
+        p.visualLength = num(opts, "visual_length", p.visualLength);
+        p.videoLength = num(opts, "video_length", p.videoLength);
+        p.frames = num(opts, "frames", p.frames);
+        p.depth = num(opts, "depth", p.depth);
+        p.splitDepth = num(opts, "split_depth", p.splitDepth);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    auto& o = r.options;
+    o.epochs = num(opts, "epochs", o.epochs);
+    o.batch = num(opts, "batch", o.batch);
+    o.lr = real(opts, "lr", o.lr);
+    o.generatorLr = real(opts, "generator_lr", o.generatorLr);
+    o.augment = flag(opts, "augment", o.augment);
+    o.flip = flag(opts, "flip", o.flip);
+    o.randomFrame = flag(opts, "random_frame", o.randomFrame);
+    o.seed = opts.value(QStringLiteral("seed")).toString().toULongLong();
+    if (r.name.isEmpty() || r.data.path.empty()) return std::nullopt;
+    return r;
+}
+
+} // namespace vop::ui
