@@ -29,7 +29,7 @@ info=$(dpkg-deb -I "$deb")
 has "$info" "Package: vopsearch" "control"
 has "$info" "Section: video" "control"
 depends=$(dpkg-deb -f "$deb" Depends)
-for d in libtorch1.13 libqt6widgets6 libavformat59 libsqlite3-0 libcurl4 libopenblas0-pthread \
+for d in libtorch1.13 libqt6widgets6 libqt6multimedia6 libavformat59 libsqlite3-0 libcurl4 libopenblas0-pthread \
          gstreamer1.0-plugins-good gstreamer1.0-libav; do
   has "$depends" "$d" "Depends"
 done
