@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential cmake ninja-build pkg-config git ca-certificates curl
+  # model download (vopsearch-cli models fetch, the first-run dialog)
+  libcurl4-openssl-dev
   # model: LibTorch (CPU) and a fast BLAS for it (without it GEMMs run ~30x slower)
   libtorch-dev libopenblas0-pthread
   # media: FFmpeg libraries, and the CLI used by tests to generate videos

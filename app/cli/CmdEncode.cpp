@@ -27,7 +27,7 @@ const char* kUsage =
     "                     adds \"clip_embedding\" (L2-normalised)\n"
     "  --video FILE       one clip: F frames sampled uniformly from the video (F from the prompt set, 12 without)\n"
     "  --device D         auto | cpu | cuda | cuda:N (default auto)\n"
-    "  --vocab FILE       bpe_simple_vocab_16e6.txt.gz (default: next to the checkpoint or in the model folders)";
+    "  --vocab FILE       bpe_simple_vocab_16e6.txt.gz (default: next to the checkpoint, the model folders, the shipped copy)";
 
 int runEncode(const std::vector<std::string>& argvIn)
 {

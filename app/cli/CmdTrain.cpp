@@ -33,7 +33,7 @@ const char* kDataOptions =
     "  --split-list FILE    msrvtt: only these ids (MSRVTT_train.9k.csv, a list of ids, or\n"
     "                       MSRVTT_JSFUSION_test.csv for 1k-A, whose sentences are then the captions)\n"
     "  --checkpoint FILE    CLIP checkpoint (default: ViT-B-32.pt in the model folders)\n"
-    "  --vocab FILE         bpe_simple_vocab_16e6.txt.gz (default: next to the checkpoint or in the model folders)\n"
+    "  --vocab FILE         bpe_simple_vocab_16e6.txt.gz (default: next to the checkpoint, the model folders, the shipped copy)\n"
     "  --cache DIR          decoded-frame cache (default: ~/.local/share/vopsearch/frame-cache)\n"
     "  --device D           auto | cpu | cuda | cuda:N (auto)\n"
     "  --threads N          CPU threads (all cores)\n";

@@ -6,12 +6,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <unistd.h>
 
 #ifndef VOPSEARCH_SOURCE_MODELS_DIR
 #define VOPSEARCH_SOURCE_MODELS_DIR ""
 #endif
-#ifndef VOPSEARCH_INSTALL_MODELS_DIR
-#define VOPSEARCH_INSTALL_MODELS_DIR ""
+#ifndef VOPSEARCH_SOURCE_RESOURCES_DIR
+#define VOPSEARCH_SOURCE_RESOURCES_DIR ""
 #endif
 
 namespace fs = std::filesystem;
@@ -31,15 +32,31 @@ std::string defaultDatabasePath()
     return (fs::path(userDataDir()) / "library.sqlite3").string();
 }
 
+std::string executableDir()
+{
+    std::error_code ec;
+    auto exe = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string() : exe.parent_path().string();
+}
+
+std::string installedDataDir()
+{
+    auto exeDir = executableDir();
+    if (exeDir.empty())
+        return {};
+    return (fs::path(exeDir).parent_path() / "share" / "vopsearch").lexically_normal().string();
+}
+
 std::vector<std::string> modelSearchDirs()
 {
     std::vector<std::string> dirs;
     if (const char* env = std::getenv("VOPSEARCH_MODELS"); env && *env)
         dirs.emplace_back(env);
     dirs.push_back((fs::path(userDataDir()) / "models").string());
-    for (const char* d : {VOPSEARCH_SOURCE_MODELS_DIR, VOPSEARCH_INSTALL_MODELS_DIR})
-        if (*d)
-            dirs.emplace_back(d);
+    if (*VOPSEARCH_SOURCE_MODELS_DIR)
+        dirs.emplace_back(VOPSEARCH_SOURCE_MODELS_DIR);
+    if (auto installed = installedDataDir(); !installed.empty())
+        dirs.push_back((fs::path(installed) / "models").string());
     return dirs;
 }
 
@@ -87,9 +104,25 @@ std::string resolveBpeVocab(const std::string& checkpointPath)
     }
     if (auto found = findModelFile(name); !found.empty())
         return found;
-    throw InputError("CLIP's BPE vocabulary " + name +
-                     " was not found next to the checkpoint nor in the model folders; run "
-                     "'models/fetch.sh bpe' or pass --vocab FILE");
+    // The copy that ships with the program: installed, then the source tree (build runs).
+    std::vector<std::string> shipped;
+    if (auto installed = installedDataDir(); !installed.empty())
+        shipped.push_back(installed);
+    if (*VOPSEARCH_SOURCE_RESOURCES_DIR)
+        shipped.emplace_back(VOPSEARCH_SOURCE_RESOURCES_DIR);
+    for (const auto& dir : shipped) {
+        auto p = fs::path(dir) / name;
+        if (fileExists(p.string()))
+            return p.string();
+    }
+    std::string looked;
+    for (const auto& dir : modelSearchDirs())
+        looked += ", " + dir;
+    for (const auto& dir : shipped)
+        looked += ", " + dir;
+    throw InputError("CLIP's BPE vocabulary " + name + " was not found next to the checkpoint" +
+                     looked + " (it ships with vopsearch: reinstall it, run 'models/fetch.sh bpe', "
+                     "or pass --vocab FILE)");
 }
 
 std::string readFile(const std::string& path)

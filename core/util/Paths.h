@@ -10,8 +10,15 @@ std::string userDataDir();
 // The default catalog database: userDataDir()/library.sqlite3.
 std::string defaultDatabasePath();
 
+// The folder of the running executable (/proc/self/exe), "" when it cannot be read.
+std::string executableDir();
+
+// The installed data folder relative to the executable: <exe>/../share/vopsearch (so an
+// installation under /usr, /usr/local or a dpkg -x root finds its files). "" when unknown.
+std::string installedDataDir();
+
 // Folders searched for model files, in order: $VOPSEARCH_MODELS, userDataDir()/models, the
-// models/ folder of the source tree or installation.
+// models/ folder of the source tree, installedDataDir()/models.
 std::vector<std::string> modelSearchDirs();
 
 // The first existing file named `fileName` in modelSearchDirs(), or "" when there is none.
@@ -22,7 +29,9 @@ std::string findModelFile(const std::string& fileName);
 std::string resolveCheckpoint(const std::string& explicitPath,
                               const std::string& defaultFile = "ViT-B-32.pt");
 
-// CLIP's BPE vocabulary: next to the checkpoint, then modelSearchDirs(). Throws InputError.
+// CLIP's BPE vocabulary (it ships with the program): next to the checkpoint, then
+// modelSearchDirs(), then installedDataDir(), then the source tree's resources/. Throws
+// InputError naming the places it looked in.
 std::string resolveBpeVocab(const std::string& checkpointPath);
 
 bool fileExists(const std::string& path);
