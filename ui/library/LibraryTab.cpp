@@ -509,7 +509,9 @@ void LibraryTab::applySnapshot(const LibrarySnapshot& s)
             lines << tr("Active space: %1 embeddings%2")
                          .arg(count(active->embeddings))
                          .arg(vectors.isEmpty() ? QString() : tr(" · %1 vectors in the index").arg(vectors));
-            if (!active->indexState.empty()) {
+            if (active->indexState == "loaded") {
+                lines << tr("Index: loaded in memory");
+            } else if (!active->indexState.empty()) {
                 const bool ok = active->indexState == "ok";
                 lines << (ok ? tr("Index: ok") : tr("<span style='color:#b03a2e'>Index: %1</span> (rebuilt "
                                                     "automatically at the next search or index run, or press "
@@ -524,7 +526,7 @@ void LibraryTab::applySnapshot(const LibrarySnapshot& s)
                           ? tr("Catalog integrity: ok")
                           : tr("<span style='color:#b03a2e'>Catalog integrity: %1</span>")
                                 .arg(QString::fromStdString(s.status.integrity).toHtmlEscaped()));
-        if (!s.inspected && (!active || active->indexState.empty()))
+        if (!s.inspected && (!active || active->indexState.empty() || active->indexState == "loaded"))
             lines << tr("<i>\"Check index\" compares the index files with the catalog.</i>");
     }
     m_health->setText(lines.join(QStringLiteral("<br>")));
