@@ -1,6 +1,7 @@
 #pragma once
 // Shared by the playlist export tests: hostile file names, their moments, real videos of them,
 // and a shell runner.
+#include "CliRunner.h"
 #include "TestFiles.h"
 #include "TestMain.h"
 #include "TestVideos.h"
@@ -99,23 +100,9 @@ inline std::string write(const std::vector<Moment>& moments, const std::string& 
 
 inline double ms(double seconds) { return double(std::llround(seconds * 1000)) / 1000; }
 
-struct Run {
-    int code = -1;
-    std::string out;
-};
+using Run = vop::test::CliRun;
 
-inline Run shell(const std::string& cmd)
-{
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    size_t n;
-    while (p && (n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-        r.out.append(buf.data(), n);
-    const int status = p ? ::pclose(p) : -1;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return r;
-}
+inline Run shell(const std::string& cmd) { return vop::test::runShell(cmd); }
 
 inline bool have(const std::string& program)
 {

@@ -1,6 +1,7 @@
 // vopsearch-cli train / eval as a user runs them, on a few moving-square clips and the toy CLIP:
 // the JSON they print, the prompt set written, MSR-VTT annotations, and exit codes for bad input.
 #include "TestMain.h"
+#include "CliRunner.h"
 #include "TrainTestSupport.h"
 
 #include <nlohmann/json.hpp>
@@ -12,23 +13,11 @@ using namespace vop::test::train;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    std::string out, err;
-};
+using Run = vop::test::CliRun;
 
 Run cli(const std::string& args)
 {
-    const std::string cmd = std::string(VOPSEARCH_CLI) + " " + args + " 2>&1 >" + tempDir() + "/stdout.txt";
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.err.append(buf.data(), n);
-    const int status = ::pclose(p);
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    std::ifstream in(tempDir() + "/stdout.txt");
-    r.out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    Run r = vop::test::runCommandSplit(VOPSEARCH_CLI, args, tempDir() + "/stdout.txt");
     if (std::getenv("VOP_TEST_VERBOSE")) std::cerr << "  stderr of " << args.substr(0, 60) << "...:\n" << r.err << "\n";
     return r;
 }
