@@ -1,5 +1,7 @@
 #include "model/ClipConfig.h"
 
+#include <cstdio>
+
 #include "util/Error.h"
 
 #include <cmath>
@@ -145,6 +147,29 @@ std::string ClipConfig::summary() const
            std::to_string(visionPatch) + " @" + std::to_string(imageResolution) + ", text " +
            std::to_string(textWidth) + "w x " + std::to_string(textLayers) + "L ctx " +
            std::to_string(contextLength) + ", embed " + std::to_string(embedDim);
+}
+
+std::optional<ClipConfig> ClipConfig::fromSummary(const std::string& s)
+{
+    ClipConfig c;
+    long long vw, vl, patch, res, tw, tl, ctx, embed;
+    char tail = 0;
+    if (std::sscanf(s.c_str(), "vision ViT %lldw x %lldL patch %lld @%lld, text %lldw x %lldL ctx %lld, embed %lld%c", &vw,
+                    &vl, &patch, &res, &tw, &tl, &ctx, &embed, &tail) != 8)
+        return std::nullopt;
+    c.visionWidth = vw;
+    c.visionLayers = vl;
+    c.visionPatch = patch;
+    c.imageResolution = res;
+    c.textWidth = tw;
+    c.textLayers = tl;
+    c.contextLength = ctx;
+    c.embedDim = embed;
+    c.visionMlpWidth = 4 * vw;
+    c.textMlpWidth = 4 * tw;
+    if (c.summary() != s)
+        return std::nullopt;
+    return c;
 }
 
 bool ClipConfig::operator==(const ClipConfig& o) const

@@ -4,6 +4,7 @@
 // not only ViT-B/32. No torch here: shapes are plain vectors.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct ClipConfig {
     int64_t parameterCount() const;
     // "vision ViT 768w x 12L patch 32 @224, text 512w x 12L ctx 77, embed 512"
     std::string summary() const;
+    // The config a summary() names (widths, layers, patch, resolution, context, embed; MLP widths
+    // 4x, heads from widths), or nullopt when `s` is not such a summary.
+    static std::optional<ClipConfig> fromSummary(const std::string& s);
     bool operator==(const ClipConfig& o) const;
     bool operator!=(const ClipConfig& o) const { return !(*this == o); }
 };

@@ -39,6 +39,24 @@ PromptSetInfo readPromptSetInfo(const std::string& path)
     auto file = safetensors::File::open(path);
     auto info = infoFromMetadata(path, file.metadata());
     for (const auto& t : file.tensors()) info.parameters += t.numel();
+    // A damaged file: the tensors must be exactly those of the variant on the backbone it names.
+    const auto config = ClipConfig::fromSummary(info.backbone.shape);
+    if (!config)
+        throw InputError("prompt set '" + path + "' does not say which backbone it was made for (backbone_shape '" +
+                         info.backbone.shape + "')");
+    const auto expected = trainableShapes(*config, info.options);
+    for (const auto& t : file.tensors()) {
+        auto it = expected.find(t.name);
+        if (it == expected.end())
+            throw InputError("prompt set '" + path + "' holds tensor '" + t.name + "', which " +
+                             variantDisplayName(info.options.variant) + " does not have: the file is damaged");
+        if (it->second != t.shape)
+            throw InputError("prompt set '" + path + "': tensor '" + t.name + "' has shape " + shapeString(t.shape) +
+                             ", expected " + shapeString(it->second) + ": the file is damaged");
+    }
+    for (const auto& [name, shape] : expected)
+        if (!file.find(name))
+            throw InputError("prompt set '" + path + "' lacks tensor '" + name + "': the file is damaged");
     return info;
 }
 

@@ -25,7 +25,10 @@ struct PromptSetInfo {
     int64_t parameters = 0;
 };
 
-// Metadata only (cheap: reads the header).
+// Metadata, checked against the tensors the file holds (cheap: reads the header). Throws
+// InputError naming the file and what is wrong: not safetensors, truncated, not a vopsearch
+// prompt set, a newer format, bad options, no parseable backbone, or a tensor missing, extra or
+// of the wrong shape for its variant (a damaged file).
 PromptSetInfo readPromptSetInfo(const std::string& path);
 
 // Reads the whole file as `config`'s prompt set would be loaded (every tensor present and

@@ -386,4 +386,32 @@ VOP_TEST(searchExportsPlaylists)
     VOP_CHECK(!fs::exists(out + "/unknown.txt") && !fs::exists(out + "/unknown.pls"));
 }
 
+VOP_TEST(promptSetsInstallChecksListsRenamesAndRemoves)
+{
+    const std::string dir = freshDir("prompt-sets");
+    const std::string set = dir + "/fitted.safetensors";
+    VOP_REQUIRE_EQ(cli("prompts new --variant vop-f --frames 4 --checkpoint " + tinyCheckpoint() + " --out " + set).code, 0);
+    const std::string lib = " --dir " + shellQuote(dir + "/installed");
+    VOP_CHECK_EQ(cli("prompt-sets install " + set + " --name 'beach days'" + lib).code, 0);
+    // A file whose metadata names another variant than its tensors: damaged, refused with why.
+    std::string bytes = readBytes(set);
+    const auto at = bytes.find("\"vop-f\"");
+    VOP_REQUIRE(at != std::string::npos);
+    bytes.replace(at, 7, "\"vop-p\"");
+    writeBytes(dir + "/damaged.safetensors", bytes);
+    const auto refused = vop::test::runCommand(VOPSEARCH_CLI, "prompt-sets install " + dir + "/damaged.safetensors" + lib, true);
+    VOP_CHECK_EQ(refused.code, 2);
+    VOP_CHECK(refused.out.find("the file is damaged") != std::string::npos);
+    VOP_CHECK_EQ(cli("prompts info " + dir + "/damaged.safetensors").code, 2);
+    const json listed = cliJson("prompt-sets list" + lib);
+    VOP_REQUIRE_EQ(listed.size(), size_t(2)); // zero-shot CLIP + the installed one
+    VOP_CHECK_EQ(listed[1]["name"].get<std::string>(), std::string("beach days"));
+    VOP_CHECK_EQ(listed[1]["variant"].get<std::string>(), std::string("vop-f"));
+    VOP_CHECK_EQ(cli("prompt-sets rename 'beach days' summer" + lib).code, 0);
+    VOP_CHECK_EQ(cliJson("prompt-sets list" + lib)[1]["name"].get<std::string>(), std::string("summer"));
+    VOP_CHECK_EQ(cli("prompt-sets remove summer" + lib).code, 0);
+    VOP_CHECK_EQ(cliJson("prompt-sets list" + lib).size(), size_t(1));
+    VOP_CHECK_EQ(cli("prompt-sets remove summer" + lib).code, 2);
+}
+
 VOP_TEST_MAIN()

@@ -16,11 +16,12 @@ class QTableView;
 
 namespace vop::service {
 class LibraryService;
+class PromptSetLibrary;
 }
 
 namespace vop::ui {
 
-class PromptSetLibrary;
+using service::PromptSetLibrary;
 class PromptSetListModel;
 
 class PromptSetManager : public QDialog {

@@ -1,7 +1,8 @@
-#include "promptsets/PromptSetLibrary.h"
+#include "service/PromptSetLibrary.h"
 
 #include "library/EmbeddingSpace.h"
 #include "model/SafeTensors.h"
+#include "prompts/PromptSetInfo.h"
 #include "util/AtomicFile.h"
 #include "util/Error.h"
 #include "util/Paths.h"
@@ -13,37 +14,11 @@
 
 namespace fs = std::filesystem;
 
-namespace vop::ui {
+namespace vop::service {
 
 namespace {
 
 const std::string kExt = ".safetensors";
-const std::string kProvenancePrefix = "provenance.";
-// kPromptSetFormatVersion of core/prompts/PromptSet.h (a torch header).
-constexpr int kFormatVersion = 1;
-
-// "vision ViT 768w x 12L patch 32 @224, text 512w x 12L ctx 77, embed 512" (ClipConfig::summary).
-std::optional<ClipConfig> configFromSummary(const std::string& s)
-{
-    ClipConfig c;
-    long long vw, vl, patch, res, tw, tl, ctx, embed;
-    if (std::sscanf(s.c_str(), "vision ViT %lldw x %lldL patch %lld @%lld, text %lldw x %lldL ctx %lld, embed %lld", &vw,
-                    &vl, &patch, &res, &tw, &tl, &ctx, &embed) != 8)
-        return std::nullopt;
-    c.visionWidth = vw;
-    c.visionLayers = vl;
-    c.visionPatch = patch;
-    c.imageResolution = res;
-    c.textWidth = tw;
-    c.textLayers = tl;
-    c.contextLength = ctx;
-    c.embedDim = embed;
-    c.visionMlpWidth = 4 * vw;
-    c.textMlpWidth = 4 * tw;
-    if (c.summary() != s) return std::nullopt;
-    return c;
-}
-
 bool validName(const std::string& name)
 {
     if (name.empty() || name == "." || name == ".." || name.size() > 200) return false;
@@ -67,47 +42,15 @@ void copyAtomically(const std::string& from, const std::string& to)
 
 PromptSetEntry readPromptSetEntry(const std::string& path)
 {
-    auto file = safetensors::File::open(path); // InputError: missing, truncated, lying offsets
-    const auto& meta = file.metadata();
-    auto fmt = meta.find("format");
-    if (fmt == meta.end() || fmt->second != "vopsearch-prompts")
-        throw InputError("'" + path + "' is not a vopsearch prompt set (no format=vopsearch-prompts in its metadata)");
-    auto ver = meta.find("format_version");
-    const int version = ver == meta.end() ? 0 : std::atoi(ver->second.c_str());
-    if (version < 1 || version > kFormatVersion)
-        throw InputError("prompt set '" + path + "' has format version " + (ver == meta.end() ? "?" : ver->second) +
-                         "; this vopsearch reads version " + std::to_string(kFormatVersion) +
-                         " (a newer vopsearch wrote it?)");
+    const PromptSetInfo info = readPromptSetInfo(path); // checks the metadata and every tensor
     PromptSetEntry e;
     e.path = path;
     e.name = stemOf(path);
-    e.options = PromptOptions::fromMetadata(meta);
-    if (auto it = meta.find("backbone_sha256"); it != meta.end()) e.backboneSha256 = it->second;
-    if (auto it = meta.find("backbone_shape"); it != meta.end()) e.backboneShape = it->second;
-    for (const auto& [k, v] : meta)
-        if (k.rfind(kProvenancePrefix, 0) == 0) e.provenance[k.substr(kProvenancePrefix.size())] = v;
-    for (const auto& t : file.tensors()) e.parameters += t.numel();
-
-    // A damaged file: the tensors must be exactly those of the variant on the named backbone.
-    if (auto config = configFromSummary(e.backboneShape)) {
-        const auto expected = trainableShapes(*config, e.options);
-        for (const auto& t : file.tensors()) {
-            auto it = expected.find(t.name);
-            if (it == expected.end())
-                throw InputError("prompt set '" + path + "' holds tensor '" + t.name + "', which " +
-                                 variantDisplayName(e.options.variant) + " does not have: the file is damaged");
-            if (it->second != t.shape)
-                throw InputError("prompt set '" + path + "': tensor '" + t.name + "' has shape " +
-                                 shapeString(t.shape) + ", expected " + shapeString(it->second) +
-                                 ": the file is damaged");
-        }
-        for (const auto& [name, shape] : expected)
-            if (!file.find(name))
-                throw InputError("prompt set '" + path + "' lacks tensor '" + name + "': the file is damaged");
-    } else {
-        throw InputError("prompt set '" + path + "' does not say which backbone it was made for (backbone_shape '" +
-                         e.backboneShape + "')");
-    }
+    e.options = info.options;
+    e.parameters = info.parameters;
+    e.backboneShape = info.backbone.shape;
+    e.backboneSha256 = info.backbone.sha256;
+    e.provenance = info.provenance;
     return e;
 }
 
@@ -233,4 +176,4 @@ std::string formatCount(int64_t n)
     return n < 0 ? "-" + out : out;
 }
 
-} // namespace vop::ui
+} // namespace vop::service
