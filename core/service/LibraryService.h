@@ -180,7 +180,8 @@ public:
     ModelSettings modelSettings() const;
     // New settings take effect at the next use; the loaded encoder is dropped when they differ.
     // The replaced settings become the fallback for searches (LibraryOptions::previousModel)
-    // until the new space is complete. Throws InputError while an index job runs.
+    // until the new space is complete (deciding that may count the catalog's rows: milliseconds).
+    // Throws InputError while an index job runs.
     void setModelSettings(const ModelSettings& settings);
     // The fallback settings now (nullopt: none).
     std::optional<ModelSettings> previousModelSettings() const;
