@@ -138,7 +138,7 @@ int runIndex(const std::vector<std::string>& argv)
         nlohmann::json j;
         j["database"] = db;
         j["space"] = {{"model", r.space.modelName}, {"variant", r.space.variant}, {"prompt_set", r.space.promptsName},
-                      {"frames", r.space.frames}};
+                      {"frames", r.space.frames}, {"text_only", r.space.textOnly}};
         j["roots"] = r.sync.roots;
         j["indexed"] = r.indexed;
         j["skipped"] = problems(r.skipped);
@@ -234,6 +234,10 @@ int runStatus(const std::vector<std::string>& argv)
                             {"integrity", integrity},
                             {"indexes_ok", indexesOk},
                             {"indexes", indexes}};
+        if (st.active.known)
+            j["active"] = {{"set", st.active.description},           {"text_only", st.active.textOnly},
+                           {"embeddings", st.active.embeddings},     {"complete", st.active.complete()},
+                           {"answered_by", st.active.answeredBy},    {"from_previous_set", st.active.fromPreviousSet}};
         printJson(dumpJson(j, 2));
         return 0;
     }
@@ -254,6 +258,10 @@ int runStatus(const std::vector<std::string>& argv)
                         : (" " + ix["prompt_set"].get<std::string>()).c_str(),
                     (long long)ix["embeddings"].get<int64_t>(), ix["index_vectors"].get<size_t>(),
                     ix["state"].get<std::string>().c_str());
+    if (st.active.known)
+        std::printf("active      %s: %lld of %lld segments encoded%s\n", st.active.description.c_str(),
+                    (long long)st.active.embeddings, (long long)st.active.segments,
+                    st.active.fromPreviousSet ? (", searches answered by " + st.active.answeredBy).c_str() : "");
     return 0;
 }
 

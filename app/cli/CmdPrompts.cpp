@@ -2,6 +2,7 @@
 #include "Commands.h"
 #include "PromptArgs.h"
 
+#include "library/EmbeddingSpace.h"
 #include "model/ClipModel.h"
 #include "model/Checkpoint.h"
 #include "prompts/PromptSet.h"
@@ -81,16 +82,21 @@ int runInfo(const std::vector<std::string>& argv)
     Args a(argv, {}, {"json"});
     if (a.positionals().size() != 1) throw UsageError("prompts info needs one FILE");
     const auto info = readPromptSetInfo(a.positionals()[0]);
+    // No visual prompt tensor: videos are encoded as zero-shot CLIP does (docs/LIBRARY.md).
+    const bool textOnly = library::promptSetIsTextOnly(a.positionals()[0]);
     if (a.has("json")) {
         nlohmann::json j = {{"variant", variantName(info.options.variant)}, {"options", info.options.toMetadata()},
                             {"parameters", info.parameters}, {"backbone_sha256", info.backbone.sha256},
                             {"backbone_shape", info.backbone.shape}, {"provenance", info.provenance},
-                            {"format_version", info.formatVersion}};
+                            {"format_version", info.formatVersion}, {"text_only", textOnly}};
         printJson(j.dump(2));
         return 0;
     }
     std::printf("variant      %s\n", info.options.describe().c_str());
     std::printf("parameters   %lld trainable\n", (long long)info.parameters);
+    if (textOnly)
+        std::printf("videos       text prompts only: videos are encoded as zero-shot CLIP (the library's zero-shot\n"
+                    "             index is reused, switching to it needs no re-encode)\n");
     std::printf("backbone     %s\n             sha256 %s\n", info.backbone.shape.c_str(),
                 info.backbone.sha256.empty() ? "(not recorded)" : info.backbone.sha256.c_str());
     for (const auto& [k, v] : info.provenance) std::printf("%-12s %s\n", k.c_str(), v.c_str());

@@ -144,7 +144,13 @@ int runSearch(const std::vector<std::string>& argv)
     }
     if (!library->databaseExists())
         requireDatabase(library->dbPath());
-    const std::vector<search::Moment> moments = library->search(request).moments;
+    const service::SearchResponse response = library->search(request);
+    const std::vector<search::Moment>& moments = response.moments;
+    if (response.fromPreviousSet)
+        std::fprintf(stderr,
+                     "the library is not encoded for the active prompt set yet: answered by %s "
+                     "(vopsearch-cli index with the same --prompts finishes the switch)\n",
+                     response.answeredBy.c_str());
 
     std::vector<std::string> thumbPaths(moments.size());
     if (!thumbDir.empty()) {

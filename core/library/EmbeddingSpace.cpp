@@ -1,5 +1,6 @@
 #include "library/EmbeddingSpace.h"
 
+#include "model/SafeTensors.h"
 #include "prompts/VopEncoder.h"
 #include "util/AtomicFile.h"
 #include "util/Error.h"
@@ -36,8 +37,38 @@ std::string baseName(const std::string& path)
 std::string SpaceIdentity::describe() const
 {
     std::string s = modelName + ", ";
-    s += promptsSha256.empty() ? std::string("zero-shot") : (promptsName + " (" + variant + ")");
+    if (promptsSha256.empty())
+        s += "zero-shot";
+    else if (textOnly)
+        s += promptsName + " (" + (variant.empty() ? std::string("prompt set") : variant) +
+             ", text prompts only: videos as zero-shot)";
+    else
+        s += promptsName + " (" + (variant.empty() ? std::string("prompt set") : variant) + ")";
     return s + ", " + std::to_string(frames) + " frames per clip";
+}
+
+bool isVisualPromptTensor(const std::string& name)
+{
+    return name.rfind("visual.", 0) == 0 || name.rfind("context.", 0) == 0;
+}
+
+bool isTextOnly(const ClipConfig& config, const PromptOptions& options)
+{
+    if (options.variant == Variant::Zero)
+        return false;
+    for (const auto& [name, shape] : trainableShapes(config, options))
+        if (isVisualPromptTensor(name))
+            return false;
+    return true;
+}
+
+bool promptSetIsTextOnly(const std::string& path)
+{
+    const auto file = safetensors::File::open(path);
+    for (const auto& t : file.tensors())
+        if (isVisualPromptTensor(t.name))
+            return false;
+    return true;
 }
 
 std::string cachedFileSha256(const std::string& path, const std::string& cacheFile)
@@ -98,6 +129,7 @@ SpaceIdentity identifySpace(VopEncoder& encoder, const std::string& hashCacheFil
         id.promptsSha256 = cachedFileSha256(prompts, hashCacheFile);
         id.promptsName = baseName(prompts);
         id.variant = variantName(encoder.promptOptions().variant);
+        id.textOnly = isTextOnly(encoder.config(), encoder.promptOptions());
     }
     return id;
 }
@@ -106,7 +138,7 @@ store::IndexKey registerSpace(store::Catalog& catalog, const SpaceIdentity& id)
 {
     store::IndexKey key;
     key.modelId = catalog.upsertModel(id.modelSha256, id.modelName, id.dim);
-    if (!id.promptsSha256.empty())
+    if (!id.promptsSha256.empty() && !id.textOnly)
         key.promptSetId = catalog.upsertPromptSet(id.promptsSha256, id.variant, key.modelId, id.promptsName);
     return key;
 }
@@ -118,7 +150,7 @@ std::optional<store::IndexKey> findSpace(store::Catalog& catalog, const SpaceIde
         return std::nullopt;
     store::IndexKey key;
     key.modelId = model->id;
-    if (!id.promptsSha256.empty()) {
+    if (!id.promptsSha256.empty() && !id.textOnly) {
         const auto ps = catalog.findPromptSet(id.promptsSha256);
         if (!ps || ps->modelId != model->id)
             return std::nullopt;

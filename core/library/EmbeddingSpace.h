@@ -2,6 +2,16 @@
 // Which embedding space a library run writes and a search reads: the model (sha256 of the
 // checkpoint) and the prompt set (sha256 of its file; none = zero-shot CLIP), and where the
 // derived HNSW index files of a catalog live.
+//
+// Text-only prompt sets. A prompt set whose trainable tensors hold no visual prompt (no
+// `visual.*` and no `context.*` tensor: `vop` with --visual-length 0, `vop-p`/`vop-c` with
+// --video-length 0, any variant with --depth 0 for the visual tower; never VoP^F with its joint
+// layers, whose frame position embedding is visual) encodes videos exactly as zero-shot CLIP
+// does: frame features, averaged. Such a set therefore shares the model's zero-shot space: its
+// SpaceIdentity has textOnly set, registerSpace/findSpace give the zero-shot key (no prompt set
+// id), its index is the zero-shot index, and switching to it needs no re-encode; only text
+// queries go through its text prompts.
+#include "prompts/Variant.h"
 #include "store/Catalog.h"
 #include "store/VectorIndex.h"
 
@@ -23,8 +33,19 @@ struct SpaceIdentity {
     std::string variant;       // "zero" for zero-shot
     int frames = 0;            // frames per clip
     int resolution = 0;        // model input size (pixels)
+    // A prompt set without visual prompts (see above): videos are in the zero-shot space.
+    bool textOnly = false;
     std::string describe() const; // "ViT-B-32.pt, zero-shot, 12 frames"
 };
+
+// True for a prompt-set tensor that changes the video side (`visual.*`, `context.*`).
+bool isVisualPromptTensor(const std::string& name);
+// True when `options` on `config` give no visual prompt tensor (trainableShapes), i.e. a set
+// made with them is text-only. Variant::Zero is not a prompt set: false.
+bool isTextOnly(const ClipConfig& config, const PromptOptions& options);
+// The same read off a prompt-set file's header (cheap: no tensor data, no model). InputError
+// when the file cannot be read as a safetensors file.
+bool promptSetIsTextOnly(const std::string& path);
 
 // The identity of what `encoder` computes. Hashing a checkpoint (hundreds of MB) takes a second,
 // so the digest is remembered in `hashCacheFile` (JSON, keyed by path, size and mtime); "" = no cache.
@@ -33,7 +54,7 @@ SpaceIdentity identifySpace(VopEncoder& encoder, const std::string& hashCacheFil
 // sha256 of a file, through the cache described above.
 std::string cachedFileSha256(const std::string& path, const std::string& hashCacheFile);
 
-// The space's ids in the catalog, created when missing.
+// The space's ids in the catalog, created when missing (a text-only set: the zero-shot key).
 store::IndexKey registerSpace(store::Catalog& catalog, const SpaceIdentity& id);
 // The same without writing: nullopt when the catalog has never seen the model or prompt set.
 std::optional<store::IndexKey> findSpace(store::Catalog& catalog, const SpaceIdentity& id);

@@ -1,6 +1,7 @@
 #include "service/LibraryService.h"
 
 #include "library/LibrarySync.h"
+#include "service/ModelSwitch.h"
 #include "prompts/VopEncoder.h"
 #include "search/Query.h"
 #include "store/Catalog.h"
@@ -25,8 +26,6 @@ constexpr const char* kArea = "service";
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::string baseName(const std::string& path) { return fs::path(path).filename().string(); }
-
 std::string keyString(const store::IndexKey& key) { return key.toString(); }
 
 } // namespace
@@ -43,6 +42,9 @@ struct LibraryService::Impl {
         if (options.dbPath.empty())
             options.dbPath = paths::defaultDatabasePath();
         indexDir = library::indexDirFor(options.dbPath);
+        if (!options.previousModel)
+            if (auto rec = readSwitchRecord(indexDir); rec && rec->active == options.model)
+                options.previousModel = rec->previous;
     }
 
     LibraryOptions options;
@@ -54,6 +56,12 @@ struct LibraryService::Impl {
     std::mutex loadMu;                   // one model load at a time
     std::mutex encoderMu;                // one encoder call at a time (index batches, queries)
     std::map<std::string, std::shared_ptr<store::VectorIndex>> indexes; // by IndexKey::toString
+
+    // The previous set's encoder while it answers searches (options.previousModel's).
+    std::shared_ptr<VopEncoder> fallbackEncoder;
+    std::optional<ModelSettings> fallbackSettings;
+    std::optional<library::SpaceIdentity> fallbackSpace;
+    std::optional<bool> activeComplete; // what the last search or status found (nullopt: not known)
 
     std::atomic<bool> indexing{false};
     std::shared_ptr<library::Indexer> indexer; // the running one (guarded by mu)
@@ -118,6 +126,40 @@ struct LibraryService::Impl {
         if (auto e = loadedEncoder())
             return e;
         const ModelSettings s = settings();
+        auto [e, id] = loadEncoder(s, job);
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            if (options.model != s)
+                throw Error("the model settings changed while the model was loading; try again");
+            encoder = e;
+            space = id;
+        }
+        notify({LibraryEvent::Kind::ModelChanged, 1, "loaded"});
+        return e;
+    }
+
+    // The previous set's encoder (see LibraryOptions::previousModel), loaded when needed.
+    std::shared_ptr<VopEncoder> ensureFallbackEncoder(const ModelSettings& s, JobControl* job)
+    {
+        auto current = [&]() -> std::shared_ptr<VopEncoder> {
+            std::lock_guard<std::mutex> lock(mu);
+            return fallbackSettings && *fallbackSettings == s ? fallbackEncoder : nullptr;
+        };
+        if (auto e = current())
+            return e;
+        std::lock_guard<std::mutex> loading(loadMu);
+        if (auto e = current())
+            return e;
+        auto [e, id] = loadEncoder(s, job);
+        std::lock_guard<std::mutex> lock(mu);
+        fallbackEncoder = e;
+        fallbackSettings = s;
+        fallbackSpace = id;
+        return e;
+    }
+
+    std::pair<std::shared_ptr<VopEncoder>, library::SpaceIdentity> loadEncoder(const ModelSettings& s, JobControl* job)
+    {
         if (job) {
             job->throwIfCancelled();
             JobProgress p;
@@ -148,15 +190,7 @@ struct LibraryService::Impl {
             job->throwIfCancelled();
         auto id = library::identifySpace(*e, library::hashCacheFor(options.dbPath));
         VOP_LOG_INFO(kArea, "model loaded in {:.1f} s: {}", since(t0), id.describe());
-        {
-            std::lock_guard<std::mutex> lock(mu);
-            if (options.model != s)
-                throw Error("the model settings changed while the model was loading; try again");
-            encoder = e;
-            space = id;
-        }
-        notify({LibraryEvent::Kind::ModelChanged, 1, "loaded"});
-        return e;
+        return {e, id};
     }
 
     // The active space: from the loaded encoder, else from the files' hashes (no model load).
@@ -167,22 +201,89 @@ struct LibraryService::Impl {
             if (space)
                 return *space;
         }
+        return spaceOfSettings(settings(), library::hashCacheFor(options.dbPath));
+    }
+
+    // Which space answers a search now: the active one, or the previous set's while the active
+    // one is incomplete and the previous one holds more. Drops the fallback once the active
+    // space is complete.
+    struct Resolution {
+        ActiveSetStatus status;
+        library::SpaceIdentity activeId, answerId;
+        std::optional<store::IndexKey> activeKey, answerKey;
+        std::optional<ModelSettings> previousSettings; // set when the previous set answers
+    };
+
+    Resolution resolve(store::Catalog& catalog)
+    {
+        Resolution r;
         const ModelSettings s = settings();
-        library::SpaceIdentity id;
-        const std::string checkpoint = paths::resolveCheckpoint(s.checkpoint);
-        const std::string cache = library::hashCacheFor(options.dbPath);
-        id.modelSha256 = library::cachedFileSha256(checkpoint, cache);
-        id.modelName = baseName(checkpoint);
-        id.variant = "zero";
-        id.frames = s.frames;
-        if (!s.prompts.empty()) {
-            if (!paths::fileExists(s.prompts))
-                throw InputError("the prompt set '" + s.prompts + "' does not exist; choose another or zero-shot CLIP");
-            id.promptsSha256 = library::cachedFileSha256(s.prompts, cache);
-            id.promptsName = baseName(s.prompts);
-            id.variant.clear(); // known once loaded
+        r.activeId = activeSpace();
+        r.activeKey = library::findSpace(catalog, r.activeId);
+        auto& st = r.status;
+        st.known = true;
+        st.description = r.activeId.describe();
+        st.textOnly = r.activeId.textOnly;
+        st.embeddings = r.activeKey ? catalog.embeddingStats(r.activeKey->modelId, r.activeKey->promptSetId).count : 0;
+        st.segments = catalog.counts().segments;
+        r.answerId = r.activeId;
+        r.answerKey = r.activeKey;
+        std::optional<ModelSettings> previous;
+        std::optional<library::SpaceIdentity> previousSpace;
+        {
+            std::lock_guard<std::mutex> lock(mu);
+            previous = options.previousModel;
+            if (previous && fallbackSettings && *fallbackSettings == *previous)
+                previousSpace = fallbackSpace;
         }
-        return id;
+        if (previous) {
+            try {
+                const library::SpaceIdentity pid =
+                    previousSpace ? *previousSpace : spaceOfSettings(*previous, library::hashCacheFor(options.dbPath));
+                st.previous = pid.describe();
+                const auto pkey = library::findSpace(catalog, pid);
+                const int64_t pcount = pkey ? catalog.embeddingStats(pkey->modelId, pkey->promptSetId).count : 0;
+                if (!st.complete() && pkey && pkey != r.activeKey && pcount > st.embeddings) {
+                    r.answerId = pid;
+                    r.answerKey = pkey;
+                    r.previousSettings = previous;
+                    st.fromPreviousSet = true;
+                }
+            } catch (const std::exception& e) {
+                VOP_LOG_WARN(kArea, "the previous model settings cannot answer searches: {}", e.what());
+            }
+        }
+        st.answeredBy = r.answerId.describe();
+        std::lock_guard<std::mutex> lock(mu);
+        if (options.model == s) {
+            activeComplete = st.complete();
+            if (st.complete() && options.previousModel) {
+                VOP_LOG_INFO(kArea, "the active space is complete ({} embeddings): {} no longer answers searches",
+                             st.embeddings, st.previous);
+                options.previousModel.reset();
+                fallbackEncoder.reset();
+                fallbackSettings.reset();
+                fallbackSpace.reset();
+                writeSwitchRecord(indexDir, std::nullopt);
+            }
+        }
+        return r;
+    }
+
+    // Whether `s`'s space holds an embedding for every segment (nullopt: cannot tell).
+    std::optional<bool> isComplete(const ModelSettings& s)
+    {
+        try {
+            if (!paths::fileExists(options.dbPath))
+                return std::nullopt;
+            store::Catalog catalog(options.dbPath);
+            const auto key = library::findSpace(catalog, spaceOfSettings(s, library::hashCacheFor(options.dbPath)));
+            const int64_t n = key ? catalog.embeddingStats(key->modelId, key->promptSetId).count : 0;
+            return n >= catalog.counts().segments;
+        } catch (const std::exception& e) {
+            VOP_LOG_WARN(kArea, "cannot tell whether the replaced model settings' space is complete: {}", e.what());
+            return std::nullopt;
+        }
     }
 
     // The index to search for `key`: the running index job's live index when it fills this
@@ -281,17 +382,82 @@ ModelSettings LibraryService::modelSettings() const { return d->settings(); }
 
 void LibraryService::setModelSettings(const ModelSettings& settings)
 {
+    // Do the replaced settings answer searches well (their space complete)? Asked of the catalog
+    // only when a fallback exists already and no search or status has said it since the last
+    // change (hashes come from the hash cache: milliseconds once the files were used).
+    std::optional<bool> oldComplete;
+    {
+        std::unique_lock<std::mutex> lock(d->mu);
+        if (d->options.model == settings)
+            return;
+        oldComplete = d->activeComplete;
+        if (!oldComplete && d->options.previousModel && *d->options.previousModel != settings) {
+            const ModelSettings old = d->options.model;
+            lock.unlock();
+            oldComplete = d->isComplete(old);
+        }
+    }
     {
         std::lock_guard<std::mutex> lock(d->mu);
         if (d->options.model == settings)
             return;
         if (d->indexing)
             throw InputError("the library is being indexed; pause is not enough: cancel the scan, then change the model");
+        const ModelSettings old = d->options.model;
+        auto& previous = d->options.previousModel;
+        std::shared_ptr<VopEncoder> oldEncoder = d->encoder;
+        std::optional<library::SpaceIdentity> oldSpace = d->space;
+        if (previous && *previous == settings) {
+            // Back to the set that answered meanwhile: its encoder, if loaded, is the active one again.
+            if (d->fallbackSettings && *d->fallbackSettings == settings) {
+                d->encoder = d->fallbackEncoder;
+                d->space = d->fallbackSpace;
+            } else {
+                d->encoder.reset();
+                d->space.reset();
+            }
+            previous.reset();
+            d->fallbackEncoder.reset();
+            d->fallbackSettings.reset();
+            d->fallbackSpace.reset();
+        } else {
+            // The replaced settings answer searches until the new space is complete, unless they
+            // were themselves waiting for theirs (or cannot tell): then the older fallback stays.
+            if (!previous || oldComplete.value_or(false)) {
+                previous = old;
+                d->fallbackEncoder = oldEncoder;
+                d->fallbackSettings = oldEncoder ? std::optional<ModelSettings>(old) : std::nullopt;
+                d->fallbackSpace = oldEncoder ? oldSpace : std::nullopt;
+            }
+            d->encoder.reset();
+            d->space.reset();
+        }
         d->options.model = settings;
-        d->encoder.reset();
-        d->space.reset();
+        d->activeComplete.reset();
+        writeSwitchRecord(d->indexDir, previous ? std::optional<SwitchRecord>(SwitchRecord{settings, *previous})
+                                                : std::nullopt);
     }
     d->notify({LibraryEvent::Kind::ModelChanged, 0, "settings"});
+}
+
+std::optional<ModelSettings> LibraryService::previousModelSettings() const
+{
+    std::lock_guard<std::mutex> lock(d->mu);
+    return d->options.previousModel;
+}
+
+ActiveSetStatus LibraryService::activeSetStatus()
+{
+    if (!databaseExists()) {
+        ActiveSetStatus st;
+        const auto id = d->activeSpace();
+        st.known = true;
+        st.description = st.answeredBy = id.describe();
+        st.textOnly = id.textOnly;
+        return st;
+    }
+    store::Catalog catalog(d->options.dbPath);
+    return d->resolve(catalog).status;
 }
 
 library::IndexerOptions LibraryService::indexerOptions() const
@@ -370,7 +536,9 @@ LibraryStatus LibraryService::status(const StatusOptions& options)
     });
     std::optional<store::IndexKey> activeKey;
     try {
-        activeKey = library::findSpace(catalog, d->activeSpace());
+        auto r = d->resolve(catalog);
+        activeKey = r.activeKey;
+        st.active = r.status;
     } catch (const std::exception&) {
         // no model configured: no space is active
     }
@@ -562,6 +730,14 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
         std::lock_guard<std::mutex> lock(d->mu);
         d->indexes[keyString(live->key())] = live;
     }
+    if (!report.cancelled) {
+        try { // drops the fallback when this run completed the active space
+            store::Catalog catalog(d->options.dbPath);
+            d->resolve(catalog);
+        } catch (const std::exception& e) {
+            VOP_LOG_WARN(kArea, "cannot check the active space after indexing: {}", e.what());
+        }
+    }
     d->notify({LibraryEvent::Kind::FilesChanged, int64_t(report.indexed.size()), {}});
     d->notify({LibraryEvent::Kind::JobEnded, 0, "index"});
     return report;
@@ -610,13 +786,15 @@ SearchResponse LibraryService::search(const SearchRequest& request, JobControl* 
     if (request.kind == SearchRequest::Kind::Text && search::parseQuery(request.text).positive.empty())
         throw InputError("type what you remember, e.g. \"kids building a sandcastle at dusk\"");
     d->requireDatabase();
+    store::Catalog catalog(d->options.dbPath);
+    auto resolved = d->resolve(catalog);
     std::shared_ptr<VopEncoder> encoder;
     if (request.kind != SearchRequest::Kind::Segment)
-        encoder = d->ensureEncoder(job);
+        encoder = resolved.previousSettings ? d->ensureFallbackEncoder(*resolved.previousSettings, job)
+                                            : d->ensureEncoder(job);
     const auto t0 = Clock::now();
-    store::Catalog catalog(d->options.dbPath);
-    const library::SpaceIdentity id = d->activeSpace();
-    const auto key = library::findSpace(catalog, id);
+    const library::SpaceIdentity& id = resolved.answerId;
+    const auto key = resolved.answerKey;
     if (!key || catalog.embeddingStats(key->modelId, key->promptSetId).count == 0)
         throw InputError("nothing in '" + d->options.dbPath + "' was indexed with " + id.modelName +
                          (id.promptsName.empty() ? std::string(" (zero-shot)") : " and " + id.promptsName) +
@@ -626,6 +804,8 @@ SearchResponse LibraryService::search(const SearchRequest& request, JobControl* 
     search::Searcher searcher(catalog, index);
     SearchResponse r;
     r.liveIndex = live;
+    r.answeredBy = id.describe();
+    r.fromPreviousSet = resolved.previousSettings.has_value();
     switch (request.kind) {
     case SearchRequest::Kind::Segment:
         r.moments = searcher.searchSegment(request.segmentId, request.options);
@@ -652,7 +832,7 @@ size_t LibraryService::prepareIndex(JobControl& job)
     job.throwIfCancelled();
     d->requireDatabase();
     store::Catalog catalog(d->options.dbPath);
-    const auto key = library::findSpace(catalog, d->activeSpace());
+    const auto key = d->resolve(catalog).answerKey;
     if (!key)
         return 0;
     return d->indexFor(catalog, *key, &job).first->size();

@@ -49,10 +49,22 @@ struct ModelSettings {
     bool operator!=(const ModelSettings& o) const { return !(*this == o); }
 };
 
+// Switching the active prompt set (see docs/LIBRARY.md). A set whose visual side differs from
+// the indexed one needs the library encoded for its space: until its space holds an embedding
+// for every segment of the catalog ("complete"), searches are answered from the previous set's
+// space (its own encoder, loaded when needed), and SearchResponse says so. setModelSettings()
+// keeps the settings it replaces as `previousModel` (unless those were themselves waiting for
+// their space, then the older fallback stays) and remembers the pair in the catalog's index
+// folder (switch.json), so that a restart with the same model settings falls back the same way;
+// the fallback is dropped once the active space is complete. A text-only set (EmbeddingSpace.h)
+// shares the zero-shot space: it is complete as soon as the zero-shot space is.
 struct LibraryOptions {
     std::string dbPath;                   // "" = paths::defaultDatabasePath()
     ModelSettings model;
     library::IndexerOptions indexing;     // clips, workers, batch, settle, ...
+    // The settings that answer searches while `model`'s space is incomplete; nullopt = the one
+    // remembered for `model` in the catalog's switch.json, if any.
+    std::optional<ModelSettings> previousModel;
 };
 
 struct RootStatus {
@@ -81,6 +93,19 @@ struct SpaceStatus {
     bool active = false;       // the space the current model settings search
 };
 
+// Where the active model settings stand (see LibraryOptions).
+struct ActiveSetStatus {
+    bool known = false;            // the model files are there and the space could be identified
+    std::string description;       // SpaceIdentity::describe() of the active settings
+    bool textOnly = false;         // a text-only set: its videos are in the zero-shot space
+    int64_t embeddings = 0;        // rows of its space in the catalog
+    int64_t segments = 0;          // segments in the catalog (what a complete space covers)
+    bool complete() const { return embeddings >= segments; }
+    std::string answeredBy;        // the set a search is answered from now (a description)
+    bool fromPreviousSet = false;  // ... the previous one, until an index job completes the active space
+    std::string previous;          // the remembered previous settings' description ("" none)
+};
+
 struct LibraryStatus {
     std::string dbPath;
     bool exists = false;                   // a catalog file is there
@@ -89,6 +114,7 @@ struct LibraryStatus {
     std::vector<RootStatus> roots;
     std::vector<SpaceStatus> spaces;
     std::string integrity;                 // "ok" or what is wrong ("" when not checked)
+    ActiveSetStatus active;                // the active set and which set answers searches
 };
 
 struct StatusOptions {
@@ -110,6 +136,8 @@ struct SearchResponse {
     double seconds = 0;            // wall time of the search (model load excluded)
     bool liveIndex = false;        // answered from the index an index job is filling
     size_t indexVectors = 0;       // vectors searched
+    std::string answeredBy;        // the space that answered (SpaceIdentity::describe())
+    bool fromPreviousSet = false;  // the active set's space was incomplete: the previous set answered
 };
 
 // Notifications, delivered on the thread that caused them (a job's worker or the caller).
@@ -151,8 +179,16 @@ public:
     // Model ---------------------------------------------------------------------------------
     ModelSettings modelSettings() const;
     // New settings take effect at the next use; the loaded encoder is dropped when they differ.
+    // The replaced settings become the fallback for searches (LibraryOptions::previousModel)
+    // until the new space is complete (deciding that may count the catalog's rows: milliseconds).
     // Throws InputError while an index job runs.
     void setModelSettings(const ModelSettings& settings);
+    // The fallback settings now (nullopt: none).
+    std::optional<ModelSettings> previousModelSettings() const;
+    // Where the active settings stand: their space, whether it is complete, and which set
+    // answers searches. Reads the catalog and hashes the model files through the hash cache
+    // (a second the first time for a big checkpoint): call it from a worker.
+    ActiveSetStatus activeSetStatus();
     library::IndexerOptions indexerOptions() const;
     void setIndexerOptions(const library::IndexerOptions& options);
     // Why no model can be loaded now ("no CLIP checkpoint found; looked in ..."), or nullopt

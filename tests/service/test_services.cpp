@@ -1,7 +1,9 @@
 // The application services and the job model, in process, with the tiny CLIP fixture and short
 // generated videos: a cancel before the start, a throwing progress listener, searching while an
 // index job runs (answers from the live index), index rebuild with progress and cancel, pause
-// and resume, and the lock protocol with other processes (one indexer, many searchers).
+// and resume, the lock protocol with other processes (one indexer, many searchers), and switching
+// the active prompt set (a text-only set reuses the zero-shot index; a set with visual prompts is
+// answered by the previous set until an index job has encoded the library for it, across a restart).
 #include "../library/LibraryTestSupport.h"
 
 #include "CliRunner.h"
@@ -13,6 +15,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <thread>
 
 using namespace vop;
@@ -68,6 +71,49 @@ bool waitFor(const std::function<bool()>& cond, double seconds)
             return false;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
+    return true;
+}
+
+// A fresh `vop` prompt set for the tiny model (4 frames); visualLength 0 makes it text-only.
+std::string makePromptSet(const std::string& name, int visualLength)
+{
+    const std::string out = tempRoot() + "/" + name + ".safetensors";
+    if (!fs::exists(out)) {
+        const auto r = vop::test::runCommand(VOPSEARCH_CLI, "prompts new --variant vop --frames 4 --text-length 4"
+                                                            " --visual-length " + std::to_string(visualLength) +
+                                                            " --seed 3 --checkpoint " + shellQuote(tinyCheckpoint()) +
+                                                            " --out " + shellQuote(out), true);
+        if (r.code != 0)
+            throw std::runtime_error("prompts new failed: " + r.out);
+    }
+    return out;
+}
+
+service::SearchRequest videoQuery(const std::string& path)
+{
+    service::SearchRequest r;
+    r.kind = service::SearchRequest::Kind::Video;
+    r.videoPath = path;
+    r.options.top = 5;
+    return r;
+}
+
+std::vector<std::pair<int64_t, float>> ranking(const service::SearchResponse& r)
+{
+    std::vector<std::pair<int64_t, float>> out;
+    for (const auto& m : r.moments)
+        out.emplace_back(m.segmentId, m.score);
+    return out;
+}
+
+bool sameRanking(const service::SearchResponse& a, const service::SearchResponse& b)
+{
+    const auto x = ranking(a), y = ranking(b);
+    if (x.size() != y.size())
+        return false;
+    for (size_t i = 0; i < x.size(); ++i)
+        if (x[i].first != y[i].first || std::abs(x[i].second - y[i].second) > 1e-4f)
+            return false;
     return true;
 }
 
@@ -372,6 +418,142 @@ VOP_TEST(statusRootsAndReadableErrors)
     svc.setModelSettings(missing);
     VOP_CHECK(svc.modelProblem().has_value());
     VOP_CHECK(!svc.isModelLoaded());
+}
+
+VOP_TEST(aTextOnlySetSearchesTheZeroShotIndexWithoutAJob)
+{
+    const std::string db = tempRoot() + "/textonly.sqlite3";
+    const std::string lib = videoFolder("textonly-lib", 4);
+    const auto zero = tinyOptions(db);
+    LibraryService svc(zero);
+    JobControl index;
+    VOP_REQUIRE(svc.index({lib}, index).indexed.size() == 4);
+    const int64_t embeddings = svc.status().counts.embeddings;
+    const auto zText = svc.search(textQuery("colour bars"));
+    const auto zVideo = svc.search(videoQuery(lib + "/v1.mp4"));
+    VOP_REQUIRE(!zText.moments.empty() && !zVideo.moments.empty());
+    VOP_CHECK(zText.answeredBy.find("zero-shot") != std::string::npos);
+
+    const std::string prompts = makePromptSet("textonly", 0);
+    auto settings = zero.model;
+    settings.prompts = prompts;
+    svc.setModelSettings(settings);
+    const auto active = svc.activeSetStatus();
+    VOP_CHECK(active.textOnly);
+    VOP_CHECK(active.complete()); // the zero-shot space is its space: nothing to encode
+    VOP_CHECK(!active.fromPreviousSet);
+    VOP_CHECK(active.description.find("text prompts only") != std::string::npos);
+    const auto st = svc.status();
+    VOP_CHECK(st.active.textOnly);
+    VOP_REQUIRE_EQ(st.spaces.size(), size_t(1)); // no space of its own
+    VOP_CHECK(st.spaces[0].active && st.spaces[0].variant == "zero");
+
+    // No index job ran: the zero-shot index answers, through the set's text prompts.
+    const auto tText = svc.search(textQuery("colour bars"));
+    VOP_CHECK(!tText.fromPreviousSet);
+    VOP_CHECK(!tText.liveIndex);
+    VOP_CHECK_EQ(tText.indexVectors, zText.indexVectors);
+    VOP_CHECK(tText.answeredBy.find("textonly.safetensors") != std::string::npos);
+    VOP_CHECK(!sameRanking(tText, zText)); // the text side differs ...
+    const auto tVideo = svc.search(videoQuery(lib + "/v1.mp4"));
+    VOP_CHECK(sameRanking(tVideo, zVideo)); // ... the video side is zero-shot CLIP's
+
+    // An index job with it finds every segment encoded already and adds no space.
+    JobControl again;
+    const auto report = svc.index({lib}, again);
+    VOP_CHECK(report.space.textOnly);
+    VOP_CHECK_EQ(report.segments, int64_t(0));
+    VOP_CHECK_EQ(svc.status().counts.embeddings, embeddings);
+    VOP_CHECK_EQ(svc.status().spaces.size(), size_t(1));
+
+    // The CLI with --prompts does the same: no re-encode, same answers as the service.
+    const std::string common = " --db " + shellQuote(db) + " --checkpoint " + shellQuote(tinyCheckpoint()) +
+                               " --vocab " + shellQuote(vocabFile()) + " --device cpu --prompts " + shellQuote(prompts);
+    const auto idx = vop::test::runCommand(VOPSEARCH_CLI, "index " + shellQuote(lib) + " --settle 0 --json" + common);
+    VOP_CHECK_EQ(idx.code, 0);
+    VOP_CHECK(idx.out.find("\"text_only\": true") != std::string::npos);
+    VOP_CHECK(idx.out.find("\"segments\": 0") != std::string::npos);
+    const auto cli = vop::test::runCommand(VOPSEARCH_CLI, "search 'colour bars' --top 5 --json" + common);
+    VOP_CHECK_EQ(cli.code, 0);
+    VOP_CHECK(cli.out.find("\"segment_id\": " + std::to_string(tText.moments.front().segmentId)) != std::string::npos);
+    VOP_CHECK_EQ(svc.status().counts.embeddings, embeddings);
+}
+
+VOP_TEST(switchingToAVisualSetAnswersFromThePreviousSetUntilEncoded)
+{
+    const std::string db = tempRoot() + "/switch.sqlite3";
+    const std::string lib = videoFolder("switch-lib", 5);
+    const auto zero = tinyOptions(db);
+    auto visual = zero.model;
+    visual.prompts = makePromptSet("visual", 2);
+    service::JobOutcome<library::IndexReport> out;
+    {
+        LibraryService svc(zero);
+        JobControl index;
+        VOP_REQUIRE(svc.index({lib}, index).indexed.size() == 5);
+        const auto zText = svc.search(textQuery("colour bars"));
+
+        svc.setModelSettings(visual);
+        VOP_CHECK(svc.previousModelSettings() && *svc.previousModelSettings() == zero.model);
+        auto active = svc.activeSetStatus();
+        VOP_CHECK(!active.textOnly);
+        VOP_CHECK(!active.complete());
+        VOP_CHECK(active.fromPreviousSet);
+        VOP_CHECK(active.answeredBy.find("zero-shot") != std::string::npos);
+        const auto before = svc.search(textQuery("colour bars"));
+        VOP_CHECK(before.fromPreviousSet);
+        VOP_CHECK(sameRanking(before, zText));
+
+        // A set switched to while the active one is not encoded keeps the older fallback.
+        auto other = zero.model;
+        other.prompts = makePromptSet("visual-other", 3);
+        svc.setModelSettings(other);
+        VOP_CHECK(svc.previousModelSettings() && *svc.previousModelSettings() == zero.model);
+        svc.setModelSettings(visual);
+
+        // The re-encode is a normal index job; paused after its first file, searches still
+        // come from the previous set.
+        JobControl job;
+        std::atomic<int> grew{0};
+        const int handle = svc.subscribe([&](const service::LibraryEvent& e) {
+            if (e.kind == service::LibraryEvent::Kind::IndexGrew && grew++ == 0)
+                job.pause();
+        });
+        std::thread worker([&] {
+            out = service::runJob<library::IndexReport>(job, [&](JobControl& c) { return svc.index({}, c); });
+        });
+        VOP_CHECK(waitFor([&] { return grew.load() > 0; }, 120));
+        const auto during = svc.search(textQuery("colour bars"));
+        VOP_CHECK(during.fromPreviousSet);
+        VOP_CHECK(!during.liveIndex);
+        VOP_CHECK(sameRanking(during, zText));
+        active = svc.status().active;
+        VOP_CHECK(active.embeddings >= 1 && active.embeddings < active.segments);
+        job.cancel();
+        job.resume();
+        worker.join();
+        svc.unsubscribe(handle);
+    }
+    VOP_CHECK(out.state == JobState::Cancelled || out.ok());
+
+    // A restart with the new settings: the fallback is remembered, the scan finishes the rest.
+    auto restartOptions = zero;
+    restartOptions.model = visual;
+    LibraryService svc(restartOptions);
+    VOP_CHECK(svc.previousModelSettings() && *svc.previousModelSettings() == zero.model);
+    const auto restarted = svc.search(textQuery("colour bars"));
+    VOP_CHECK(restarted.fromPreviousSet);
+    JobControl finish;
+    const auto report = svc.index({}, finish);
+    VOP_CHECK(!report.cancelled);
+    VOP_CHECK(!report.indexed.empty() && report.indexed.size() < 5); // only what lacked the new space
+    const auto after = svc.search(textQuery("colour bars"));
+    VOP_CHECK(!after.fromPreviousSet);
+    VOP_CHECK(after.answeredBy.find("visual.safetensors") != std::string::npos);
+    VOP_CHECK_EQ(after.indexVectors, size_t(svc.status().active.segments));
+    VOP_CHECK(!svc.previousModelSettings());
+    LibraryService later(restartOptions);
+    VOP_CHECK(!later.previousModelSettings());
 }
 
 VOP_TEST_MAIN()

@@ -89,6 +89,39 @@ VOP_TEST(trainThenEvalWithJson)
     VOP_CHECK(r.out.find("t2v R@1") != std::string::npos && r.out.find("zero-shot") != std::string::npos);
 }
 
+// A text-only prompt set (docs/TRAINING.md): vop with --visual-length 0 trains text prompts only,
+// and `prompts info` says so; a set with visual prompts does not.
+VOP_TEST(textOnlyPromptSetFromTrainAndNew)
+{
+    const auto out = tempDir() + "/cli-textonly.safetensors";
+    const auto cache = " --cache " + tempDir() + "/cli-cache ";
+    auto r = cli("train --data " + data() + " --format folders --template 'a {}' --variant vop --visual-length 0"
+                 " --out " + out + " --frames 4 --text-length 2 --epochs 1 --batch 4 --lr 1e-2 --val-split 0.25 --seed 1 --no-flip"
+                 " --json " + model() + cache);
+    VOP_REQUIRE_EQ(r.code, 0);
+    r = cli("prompts info --json " + out);
+    VOP_REQUIRE_EQ(r.code, 0);
+    const auto info = nlohmann::json::parse(r.out);
+    VOP_CHECK(info["text_only"].get<bool>());
+    VOP_CHECK_EQ(info["options"]["visual_length"].get<std::string>(), std::string("0"));
+    r = cli("prompts info " + out);
+    VOP_CHECK(r.out.find("text prompts only") != std::string::npos);
+
+    const auto fresh = tempDir() + "/cli-new-visual.safetensors";
+    const auto toy = " --checkpoint " + vop::test::sharedDir() + "/fixtures/clip-toy/model.safetensors";
+    r = cli("prompts new --variant vop --frames 4 --visual-length 2 --out " + fresh + toy);
+    VOP_REQUIRE_EQ(r.code, 0);
+    r = cli("prompts info --json " + fresh);
+    VOP_REQUIRE_EQ(r.code, 0);
+    VOP_CHECK(!nlohmann::json::parse(r.out)["text_only"].get<bool>());
+    // VoP^F keeps its frame position embedding and joint layers: never text-only.
+    r = cli("prompts new --variant vop-f --frames 4 --visual-length 0 --out " + fresh + toy);
+    VOP_REQUIRE_EQ(r.code, 0);
+    r = cli("prompts info --json " + fresh);
+    VOP_REQUIRE_EQ(r.code, 0);
+    VOP_CHECK(!nlohmann::json::parse(r.out)["text_only"].get<bool>());
+}
+
 VOP_TEST(msrvttAnnotationsThroughTheCli)
 {
     const auto root = freshDir("cli-msrvtt");

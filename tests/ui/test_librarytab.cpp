@@ -2,6 +2,7 @@
 // are added (button path and drop), indexed in the background, and the job panel pauses,
 // resumes and cancels the real index job while the UI thread keeps processing events; failures
 // reach the banner; a change in a watched folder starts an incremental index job.
+#include "CliRunner.h"
 #include "LibraryTabFixture.h"
 
 #include "common/ErrorBanner.h"
@@ -270,6 +271,63 @@ private Q_SLOTS:
         QSignalSpy finished(&m_tab->jobRunner(), &JobRunner::finished);
         m_tab->startIndex();
         QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 120000);
+    }
+
+    // Switching the active prompt set: a text-only set needs no job; a set with visual prompts
+    // starts the re-encode as the tab's index job, searches answer from the previous set until
+    // it is done.
+    void switchingTheActiveSetReencodesOnlyWhenNeeded()
+    {
+        JobRunner& runner = m_tab->jobRunner();
+        QTRY_VERIFY_WITH_TIMEOUT(!runner.isRunning(), 120000);
+        if (m_service->status().counts.indexedFiles == 0) { // run alone: index the library first
+            QSignalSpy indexed(&runner, &JobRunner::finished);
+            QVERIFY(m_tab->addFolders({QString::fromStdString(m_videos)}));
+            QTRY_VERIFY_WITH_TIMEOUT(indexed.count() >= 1, 300000);
+        }
+        const auto zero = m_service->modelSettings();
+        const std::string sets = freshDir("sets");
+        auto promptSet = [&sets](const std::string& name, int visualLength) {
+            const std::string out = sets + "/" + name + ".safetensors";
+            const auto r = vop::test::runCommand(VOPSEARCH_CLI, "prompts new --variant vop --frames 4 --text-length 2"
+                                                                " --visual-length " + std::to_string(visualLength) +
+                                                                " --checkpoint " + vop::test::shellQuote(toyCheckpoint()) +
+                                                                " --out " + vop::test::shellQuote(out), true);
+            return r.code == 0 ? out : std::string();
+        };
+        const std::string textOnly = promptSet("text-only", 0), visual = promptSet("visual", 2);
+        QVERIFY(!textOnly.empty() && !visual.empty());
+        vop::service::SearchRequest query;
+        query.text = "a red square";
+        QSignalSpy started(&runner, &JobRunner::started);
+        QSignalSpy finished(&runner, &JobRunner::finished);
+
+        auto s = zero;
+        s.prompts = textOnly;
+        m_service->setModelSettings(s);
+        QTRY_VERIFY_WITH_TIMEOUT(m_tab->banner()->text().contains(QStringLiteral("text prompts only")), 60000);
+        QCOMPARE(started.count(), 0);
+        QVERIFY(!m_service->search(query).fromPreviousSet);
+
+        s.prompts = visual;
+        m_service->setModelSettings(s);
+        QTRY_VERIFY_WITH_TIMEOUT(started.count() == 1, 60000);
+        QVERIFY(m_tab->banner()->text().contains(QStringLiteral("Encoding the library")));
+        QVERIFY(m_tab->banner()->hint().contains(QStringLiteral("text-only.safetensors")));
+        runner.pause();
+        const auto during = m_service->search(query);
+        QVERIFY(during.fromPreviousSet);
+        QVERIFY(!during.moments.empty());
+        saveScreenshot(*m_tab, QStringLiteral("library-tab-switching.png"));
+        runner.resume();
+        QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, 300000);
+        const auto after = m_service->search(query);
+        QVERIFY(!after.fromPreviousSet);
+        QVERIFY(QString::fromStdString(after.answeredBy).contains(QStringLiteral("visual.safetensors")));
+
+        m_service->setModelSettings(zero); // the library is encoded for it: no job
+        QTRY_VERIFY_WITH_TIMEOUT(m_tab->banner()->text().contains(QStringLiteral("already encoded")), 60000);
+        QCOMPARE(started.count(), 1);
     }
 
     void cleanupTestCase()

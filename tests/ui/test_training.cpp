@@ -180,7 +180,7 @@ private Q_SLOTS:
         const std::string active = m_service->modelSettings().prompts;
         QCOMPARE(QString::fromStdString(active), QString::fromStdString(m_userData + "/prompts/squares.safetensors"));
         QVERIFY(fs::exists(active));
-        QVERIFY(byName<QLabel>(&tab, QStringLiteral("Prompt set activation"))->text().contains(QStringLiteral("Scan now")));
+        QVERIFY(byName<QLabel>(&tab, QStringLiteral("Prompt set activation"))->text().contains(QStringLiteral("previous set")));
         const auto entry = vop::ui::readPromptSetEntry(active);
         QCOMPARE(entry.options.variant, vop::Variant::VopF);
         QVERIFY(entry.provenance.count("metrics"));

@@ -416,6 +416,40 @@ void LibraryTab::onJobEnded()
     }
 }
 
+void LibraryTab::handleSwitch(const LibrarySnapshot& s)
+{
+    if (s.model != m_service.modelSettings())
+        return; // a snapshot taken before the change: the next one decides
+    m_switchPending = false;
+    const auto& a = s.status.active;
+    if (s.modelProblem || !a.known)
+        return;
+    const QString set = s.model.prompts.empty() ? tr("zero-shot CLIP") : fileName(s.model.prompts);
+    if (a.complete()) {
+        const QString text = a.textOnly
+                                 ? tr("%1 has text prompts only: the library's zero-shot index answers at once, "
+                                      "nothing is re-encoded.")
+                                       .arg(set)
+                                 : tr("The library is already encoded for %1.").arg(set);
+        m_banner->showMessage(text, {}, ErrorBanner::Level::Info);
+        Q_EMIT statusMessage(text);
+        return;
+    }
+    const QString text = tr("Encoding the library for %1 (%2 of %3 segments so far).")
+                             .arg(set)
+                             .arg(a.embeddings)
+                             .arg(a.segments);
+    const QString meanwhile =
+        a.fromPreviousSet ? tr("Until it is done, searches are answered by %1. Pause or cancel it below; "
+                               "the next scan picks it up again.")
+                                .arg(QString::fromStdString(a.answeredBy))
+                          : tr("Searches use what is encoded so far. Pause or cancel it below; the next scan "
+                               "picks it up again.");
+    startIndex();
+    m_banner->showMessage(text, meanwhile, ErrorBanner::Level::Info);
+    Q_EMIT statusMessage(text);
+}
+
 void LibraryTab::startNextQueued()
 {
     if (!m_queuedAll && m_queuedRoots.isEmpty())
@@ -448,6 +482,8 @@ void LibraryTab::onServiceEvent(const vop::service::LibraryEvent& e)
         applySnapshot(m_snapshot);
         return;
     }
+    if (e.kind == K::ModelChanged && e.text == "settings")
+        m_switchPending = true;
     m_refreshSoon.start();
 }
 
@@ -488,8 +524,18 @@ void LibraryTab::applySnapshot(const LibrarySnapshot& s)
                          .arg(active->variant == "zero" ? tr("zero-shot")
                                                         : QString::fromStdString(active->variant).toHtmlEscaped())
                          .arg(active->dim);
+        const auto& a = s.status.active;
+        if (a.known && a.textOnly)
+            model += tr("<br>Text prompts only: videos are searched in the zero-shot index");
+        if (a.known && a.fromPreviousSet)
+            model += tr("<br>Encoded for this set: %1 of %2 segments; until then searches use %3")
+                         .arg(a.embeddings)
+                         .arg(a.segments)
+                         .arg(QString::fromStdString(a.answeredBy).toHtmlEscaped());
     }
     m_model->setText(model);
+    if (m_switchPending)
+        handleSwitch(s);
 
     // Index health -------------------------------------------------------------------------------
     const auto& c = s.status.counts;

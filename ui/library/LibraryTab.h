@@ -81,6 +81,9 @@ private:
     void onJobEnded();
     void startNextQueued();
     void updateButtons();
+    // After the active prompt set changed: re-encode the library for it (a normal index job)
+    // when its space is incomplete, and say what happens.
+    void handleSwitch(const LibrarySnapshot& s);
     QString selectedRoot() const;
 
     vop::service::LibraryService& m_service;
@@ -119,6 +122,7 @@ private:
     std::shared_ptr<vop::library::IndexReport> m_indexReport;
     std::shared_ptr<vop::service::RebuildReport> m_rebuildReport;
     bool m_queuedAll = false;
+    bool m_switchPending = false; // the model settings changed; the next fresh snapshot decides
     QStringList m_queuedRoots;
 };
 

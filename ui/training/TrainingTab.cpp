@@ -9,6 +9,7 @@
 #include "training/TrainingRunFile.h"
 #include "training/TrainingSettingsPanel.h"
 
+#include "library/EmbeddingSpace.h"
 #include "service/LibraryService.h"
 #include "util/Paths.h"
 
@@ -525,9 +526,15 @@ bool TrainingTab::useResult()
         auto s = m_service.modelSettings();
         s.prompts = installed;
         m_service.setModelSettings(s);
-        m_useMessage->setText(QStringLiteral("'%1' is installed and active. The library is encoded for it at the next scan "
-                                             "(Library tab: \"Scan now\", or the folder watcher); until then searches use "
-                                             "the previous set.").arg(QFileInfo(qs(installed)).completeBaseName()));
+        const QString name = QFileInfo(qs(installed)).completeBaseName();
+        // A set without visual prompts shares the zero-shot index (docs/LIBRARY.md).
+        m_useMessage->setText(
+            vop::library::promptSetIsTextOnly(installed)
+                ? QStringLiteral("'%1' is installed and active. It has text prompts only, so the library's zero-shot "
+                                 "index answers at once: nothing is re-encoded.").arg(name)
+                : QStringLiteral("'%1' is installed and active. The Library tab now encodes the library for it as a "
+                                 "background job (pausable in its job panel); until it is done, searches are "
+                                 "answered by the previous set.").arg(name));
         m_useMessage->setStyleSheet(QString());
         m_use->setEnabled(false);
         Q_EMIT promptSetActivated(qs(installed));
