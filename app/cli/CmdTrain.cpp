@@ -57,7 +57,7 @@ const std::string kTrainUsage = std::string(
     "  --resume             continue an interrupted run (same data and settings)\n"
     "  --keep-state         keep the training state after the run\n"
     "  --no-augment         no random resized crop (area 0.5-1.0)\n"
-    "  --no-flip            no horizontal flips (use when captions say left or right)\n"
+    "  --no-flip            no horizontal flips (a flipped clip's caption has left and right swapped)\n"
     "  --no-random-frame    the middle frame of each segment instead of a random one\n"
     "  --candidates N       frames decoded per segment for the random choice (3, odd)\n"
     "  --split-depth K      VoP^F: frame-level layers before the joint ones (round(2L/3): 8 of 12)\n"

@@ -466,9 +466,10 @@ private:
         std::vector<std::vector<RgbImage>> clips;
         std::vector<std::string> captions, keys;
         for (size_t i : items) {
-            const auto& v = m_train.videos[i];
-            clips.push_back(train::trainingView(m_cache, v.framesFile, m_o, aug));
-            captions.push_back(v.captions[m_captionChoice[i]]);
+            // a flipped view carries the mirrored caption ("moving left" -> "moving right")
+            auto sample = train::trainingSample(m_cache, m_train.videos[i], m_captionChoice[i], m_o, aug);
+            clips.push_back(std::move(sample.frames));
+            captions.push_back(std::move(sample.caption));
             keys.push_back(ClipTokenizer::cleanText(captions.back()));
         }
         const double factor = scheduleFactor(s, m_total, m_o.warmupFraction);

@@ -34,7 +34,7 @@ struct TrainOptions {
     double maxGradNorm = 1.0;
     bool augment = true;       // random resized crop (area scale cropScaleMin..cropScaleMax, aspect 3/4..4/3)
     double cropScaleMin = 0.5, cropScaleMax = 1.0;
-    bool flip = true;          // horizontal flip with p = 0.5 (off when captions say left or right)
+    bool flip = true;          // horizontal flip with p = 0.5; a flipped clip's caption is mirrored (CaptionFlip.h)
     bool randomFrame = true;   // a random candidate frame per segment instead of the middle one
     uint64_t seed = 0;
     int evalEvery = 0;         // steps between validations; 0: after every epoch

@@ -4,6 +4,7 @@
 #include "TestMain.h"
 #include "TrainTestSupport.h"
 
+#include "train/CaptionFlip.h"
 #include "train/Dataset.h"
 #include "train/FrameCache.h"
 #include "util/Error.h"
@@ -283,6 +284,28 @@ VOP_TEST(validationSplitIsSeededAndByVideo)
     VOP_CHECK_THROWS_WITH(splitValidation(three, 0.1, 1), "of which 2 go to validation");
     VOP_CHECK_THROWS_WITH(splitValidation(d, 1.0, 1), "validation fraction");
     VOP_CHECK_THROWS_WITH(requireVideos(one, 2, "evaluation"), "evaluation needs at least 2 videos");
+}
+
+VOP_TEST(mirroredCaptionsSwapLeftAndRight)
+{
+    VOP_CHECK_EQ(mirrorCaption("a red square moving left"), std::string("a red square moving right"));
+    VOP_CHECK_EQ(mirrorCaption("a red square moving right"), std::string("a red square moving left"));
+    VOP_CHECK_EQ(mirrorCaption("Left hand raised, RIGHT foot forward"), std::string("Right hand raised, LEFT foot forward"));
+    VOP_CHECK_EQ(mirrorCaption("a dog runs to the left, then on the right"),
+                 std::string("a dog runs to the right, then on the left"));
+    VOP_CHECK_EQ(mirrorCaption("drifting leftward; leftwards; rightwards; Rightward"),
+                 std::string("drifting rightward; rightwards; leftwards; Leftward"));
+    VOP_CHECK_EQ(mirrorCaption("the leftmost car turns left-hand"), std::string("the rightmost car turns right-hand"));
+    VOP_CHECK_EQ(mirrorCaption("a wheel turning clockwise"), std::string("a wheel turning counterclockwise"));
+    VOP_CHECK_EQ(mirrorCaption("a wheel turning counter-clockwise"), std::string("a wheel turning clockwise"));
+    VOP_CHECK_EQ(mirrorCaption("Anticlockwise spin"), std::string("Clockwise spin"));
+    // whole words only
+    for (const char* same : {"a bright light", "leftover rice", "copyright notice", "the cleft rock", "all rights reserved",
+                             "a person writing", "left_over", ""})
+        VOP_CHECK_EQ(mirrorCaption(same), std::string(same));
+    VOP_CHECK(namesHorizontalDirection("turn Left."));
+    VOP_CHECK(!namesHorizontalDirection("a bright light"));
+    VOP_CHECK_EQ(mirrorCaption(mirrorCaption("left, right, leftward, rightmost")), std::string("left, right, leftward, rightmost"));
 }
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include "model/ClipEncoder.h"
 #include "model/ClipModel.h"
+#include "model/Preprocess.h"
 #include "prompts/PromptSet.h"
 #include "train/Evaluate.h"
 #include "train/Trainer.h"
@@ -212,6 +213,47 @@ VOP_TEST(vopFLearnsDirectionThatZeroShotCannotSee)
     VOP_CHECK(info.options.variant == Variant::VopF);
     VOP_CHECK_EQ(info.provenance.at("dataset"), std::string("moving squares"));
     VOP_CHECK_EQ(info.provenance.at("steps"), std::string("80"));
+}
+
+VOP_TEST(flippedLeftClipTrainsAsMovingRight)
+{
+    auto& f = fixture();
+    const VideoItem* left = nullptr;
+    for (const auto& v : f.train.videos)
+        if (v.captions.front() == "a red square moving left") left = &v;
+    VOP_REQUIRE(left != nullptr);
+    auto o = squareOptions(Variant::VopF);
+    o.flip = true;
+    o.augment = false;
+    o.randomFrame = false; // the same frames every draw: only the flip differs
+    int flipped = 0, plain = 0;
+    std::vector<RgbImage> straight;
+    std::vector<std::vector<RgbImage>> mirrored;
+    for (uint64_t k = 0; k < 16; ++k) {
+        Rng rng(11, k);
+        auto s = train::trainingSample(*f.cache, *left, 0, o, rng);
+        if (s.flipped) {
+            ++flipped;
+            VOP_CHECK_EQ(s.caption, std::string("a red square moving right"));
+            mirrored.push_back(s.frames);
+        } else {
+            ++plain;
+            VOP_CHECK_EQ(s.caption, std::string("a red square moving left"));
+            straight = s.frames;
+        }
+    }
+    VOP_REQUIRE(flipped > 0 && plain > 0);
+    for (const auto& m : mirrored) {
+        VOP_REQUIRE(m.size() == straight.size());
+        for (size_t i = 0; i < m.size(); ++i)
+            VOP_CHECK(m[i].pixels == preprocess::flipHorizontal(straight[i]).pixels); // the frames are mirrored too
+    }
+    o.flip = false;
+    for (uint64_t k = 0; k < 16; ++k) {
+        Rng rng(11, k);
+        auto s = train::trainingSample(*f.cache, *left, 0, o, rng);
+        VOP_CHECK(!s.flipped && s.caption == "a red square moving left");
+    }
 }
 
 VOP_TEST(resumedRunEndsWithTheSamePrompts)
