@@ -43,9 +43,13 @@ const std::string kTrainUsage = std::string(
     "                           --out PROMPTS [options] [--json]\n"
     "Fits a VoP prompt set on the frozen CLIP: symmetric InfoNCE (clips sharing a caption are positives of\n"
     "each other), AdamW, cosine schedule after 10% warm-up, grad-norm clip 1.0. Holds out a seeded\n"
-    "validation part, keeps the prompts with the best validation t2v R@1 and prints them against zero-shot\n"
-    "CLIP. Ctrl-C saves the training state; --resume continues from it. --json prints the final metrics\n"
-    "and the history.\n") + kDataOptions + std::string(
+    "validation part (stratified by caption), keeps the prompts that validate best (t2v R@1, then t2v R@5,\n"
+    "v2t R@1, t2v mean rank; the earlier step on a tie) and prints them against zero-shot CLIP.\n"
+    "Ctrl-C saves the training state; --resume continues from it. --json prints the final metrics and the\n"
+    "history. A flipped clip's caption is mirrored (left <-> right).\n"
+    "Exit codes: 0 the prompts beat zero-shot CLIP on validation (or there was no validation); 3 they do\n"
+    "not (the prompt set is still written, but keeping it is not recommended); 2 bad input; 1 interrupted.\n")
+    + kDataOptions + std::string(
     "  --variant V          vop | vop-p | vop-c | vop-f | vop-fp | vop-fc\n"
     "  --out FILE           the prompt set to write\n"
     "  --epochs N (5)  --batch N (32)  --lr X (1e-3, prompts)  --generator-lr X (1e-4, VoP^C networks)\n"
@@ -252,12 +256,16 @@ int runTrain(const std::vector<std::string>& argv)
         };
         const service::TrainingOutcome outcome = service::TrainingService::train(req, job, onEvent);
         const auto& r = outcome.result;
+        // 3: trained, written, but not better than zero-shot CLIP on validation (documented)
+        const int exitCode = r.hasValidation && !outcome.betterThanZeroShot ? 3 : 0;
         const std::vector<std::string>& skipped = outcome.data.skipped;
         restoreDefaultInterrupt();
         if (json) {
             nlohmann::ordered_json j;
             j["zero_shot"] = r.hasValidation ? metricsJson(r.zeroShot) : nlohmann::ordered_json();
             j["trained"] = r.hasValidation ? metricsJson(r.best) : nlohmann::ordered_json();
+            j["better_than_zero_shot"] = outcome.betterThanZeroShot;
+            j["verdict"] = outcome.verdict;
             j["variant"] = variantName(o.prompts.variant);
             j["out"] = r.outPath;
             j["kept_step"] = r.bestStep;
@@ -279,7 +287,7 @@ int runTrain(const std::vector<std::string>& argv)
             j["evaluations"] = evals;
             j["skipped"] = skipped;
             printJson(j.dump(2));
-            return 0;
+            return exitCode;
         }
         if (r.hasValidation) {
             std::printf("validation: %zu videos, %zu captions\n", r.zeroShot.videos, r.zeroShot.texts);
@@ -290,7 +298,8 @@ int runTrain(const std::vector<std::string>& argv)
         std::printf("loss: %.4f (first epoch) -> %.4f (last epoch), %lld steps in %s\n", r.firstEpochLoss,
                     r.lastEpochLoss, (long long)r.steps, duration(r.seconds).c_str());
         std::printf("wrote %s\n", r.outPath.c_str());
-        return 0;
+        std::printf("%s\n", outcome.verdict.c_str());
+        return exitCode;
     } catch (const Cancelled&) {
         restoreDefaultInterrupt();
         std::fprintf(stderr, "\ninterrupted; the training state is in %s: run the same command with --resume to go on\n",

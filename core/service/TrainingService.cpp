@@ -245,19 +245,21 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     };
     out.result = trainPrompts(*clip, train, val, cache, o, cb);
     if (out.result.hasValidation) {
-        const auto& z = out.result.zeroShot.t2v;
-        const auto& b = out.result.best.t2v;
-        out.gainPoints = b.r1 - z.r1;
-        out.betterThanZeroShot = b.r1 > z.r1 || (b.r1 == z.r1 && b.r5 > z.r5);
-        char v[256];
+        const auto& z = out.result.zeroShot;
+        const auto& b = out.result.best;
+        out.gainPoints = b.t2v.r1 - z.t2v.r1;
+        out.betterThanZeroShot = betterRetrieval(b, z);
+        char v[320];
         if (out.betterThanZeroShot)
-            std::snprintf(v, sizeof v, "better than zero-shot CLIP by %.1f points (validation t2v R@1 %.1f vs %.1f)",
-                          out.gainPoints, b.r1, z.r1);
+            std::snprintf(v, sizeof v,
+                          "better than zero-shot CLIP on validation (t2v R@1 %.1f vs %.1f, R@5 %.1f vs %.1f, v2t R@1 "
+                          "%.1f vs %.1f)",
+                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
         else
             std::snprintf(v, sizeof v,
-                          "not better than zero-shot CLIP (validation t2v R@1 %.1f vs %.1f): keeping it is not "
-                          "recommended",
-                          b.r1, z.r1);
+                          "not better than zero-shot: keeping it is not recommended (validation t2v R@1 %.1f vs "
+                          "%.1f, R@5 %.1f vs %.1f, v2t R@1 %.1f vs %.1f)",
+                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
         out.verdict = v;
     } else {
         out.verdict = "no validation data: whether the prompts beat zero-shot CLIP is unknown";

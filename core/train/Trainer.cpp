@@ -218,12 +218,6 @@ TensorMap cloneTensors(VopPromptsImpl& prompts)
     return out;
 }
 
-bool better(const RetrievalMetrics& a, const RetrievalMetrics& b)
-{
-    if (a.t2v.r1 != b.t2v.r1) return a.t2v.r1 > b.t2v.r1;
-    return a.t2v.meanRank < b.t2v.meanRank;
-}
-
 std::vector<std::vector<size_t>> epochBatches(size_t n, int batch, uint64_t seed, int epoch)
 {
     std::vector<size_t> order(n);
@@ -421,7 +415,7 @@ private:
         r.metrics = train::evaluateModel(m_model, m_tokenizer, m_validation, m_cache, m_device, m_dtype, m_o.evalBatch,
                                          m_cb.cancel);
         m_prompts->train();
-        if (!m_st.haveBest || better(r.metrics, m_st.best)) {
+        if (!m_st.haveBest || betterRetrieval(r.metrics, m_st.best)) {
             r.best = true;
             m_st.haveBest = true;
             m_st.best = r.metrics;
@@ -551,6 +545,14 @@ private:
 };
 
 } // namespace
+
+bool betterRetrieval(const RetrievalMetrics& a, const RetrievalMetrics& b)
+{
+    if (a.t2v.r1 != b.t2v.r1) return a.t2v.r1 > b.t2v.r1;
+    if (a.t2v.r5 != b.t2v.r5) return a.t2v.r5 > b.t2v.r5;
+    if (a.v2t.r1 != b.v2t.r1) return a.v2t.r1 > b.v2t.r1;
+    return a.t2v.meanRank < b.t2v.meanRank;
+}
 
 double scheduleFactor(int64_t step, int64_t total, double warmupFraction)
 {

@@ -60,7 +60,7 @@ struct EvalRecord {
     int64_t step = 0;   // 0: zero-shot CLIP (reported once, before the first step)
     int epoch = 0;
     RetrievalMetrics metrics;
-    bool best = false; // the best validation t2v R@1 so far (kept as the result)
+    bool best = false; // the best validation so far by betterRetrieval (kept as the result)
 };
 
 struct TrainCallbacks {
@@ -92,11 +92,16 @@ struct TrainResult {
 };
 
 // Fits prompts on `train`, validating on `validation` (may be empty) after every epoch (or every
-// evalEvery steps); both must have their frames prepared in `cache`. Writes the prompts with the
-// best validation t2v R@1 (the final ones without validation) to options.outPath, with
+// evalEvery steps); both must have their frames prepared in `cache`. Writes the prompts that
+// validate best (betterRetrieval; the final ones without validation) to options.outPath, with
 // provenance and metrics. Throws InputError for bad settings or data, Cancelled when cancelled.
 TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset& validation, const FrameCache& cache,
                          const TrainOptions& options, const TrainCallbacks& callbacks = {});
+
+// Model selection: whether `a` is strictly better than `b` on validation, comparing t2v R@1, then
+// t2v R@5, then v2t R@1, then t2v mean rank (lower is better); exact ties are not better, so the
+// earlier step (or zero-shot CLIP) is preferred.
+bool betterRetrieval(const RetrievalMetrics& a, const RetrievalMetrics& b);
 
 // Learning-rate factor of step `step` (0-based) of `total`: linear warm-up over
 // round(warmupFraction * total) steps (at least one when the fraction is > 0), then cosine to 0.

@@ -4,6 +4,7 @@
 #include "TestMain.h"
 
 #include "train/Metrics.h"
+#include "train/Trainer.h"
 #include "util/Error.h"
 
 using namespace vop;
@@ -141,6 +142,27 @@ VOP_TEST(flatMapAndDescription)
     VOP_CHECK_NEAR(flat.at("t2v.R@1"), 100.0, kEps);
     VOP_CHECK_NEAR(flat.at("v2t.MdR"), 1.0, kEps);
     VOP_CHECK(describeMetrics(m).find("t2v R@1 100.0") != std::string::npos);
+}
+
+VOP_TEST(modelSelectionBreaksTiesAndPrefersTheEarlier)
+{
+    RetrievalMetrics zero;
+    zero.t2v.r1 = 50; zero.t2v.r5 = 75; zero.v2t.r1 = 50; zero.t2v.meanRank = 2.0;
+    auto b = zero;
+    VOP_CHECK(!betterRetrieval(b, zero)); // an exact tie is not better: zero-shot (or the earlier step) stays
+    b.t2v.meanRank = 1.5;
+    VOP_CHECK(betterRetrieval(b, zero) && !betterRetrieval(zero, b)); // last key: mean rank, lower wins
+    b = zero;
+    b.v2t.r1 = 75;
+    b.t2v.meanRank = 3.0;
+    VOP_CHECK(betterRetrieval(b, zero)); // v2t R@1 before mean rank
+    b.t2v.r5 = 50;
+    VOP_CHECK(!betterRetrieval(b, zero)); // t2v R@5 before v2t R@1
+    b.t2v.r1 = 75;
+    VOP_CHECK(betterRetrieval(b, zero)); // t2v R@1 first
+    b = zero;
+    b.t2v.r1 = 25; b.t2v.r5 = 100; b.v2t.r1 = 100; b.t2v.meanRank = 1.1;
+    VOP_CHECK(!betterRetrieval(b, zero));
 }
 
 VOP_TEST_MAIN()
