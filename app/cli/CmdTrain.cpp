@@ -46,16 +46,21 @@ const std::string kTrainUsage = std::string(
     "validation part (stratified by caption), keeps the prompts that validate best (t2v R@1, then t2v R@5,\n"
     "v2t R@1, t2v mean rank; the earlier step on a tie) and prints them against zero-shot CLIP.\n"
     "Ctrl-C saves the training state; --resume continues from it. --json prints the final metrics and the\n"
-    "history. A flipped clip's caption is mirrored (left <-> right).\n"
+    "history. Settings left unset are chosen to fit the data and printed with the reason: the\n"
+    "batch (all clips in balanced batches of at most 32), the length (5 epochs, or a budget of 300 steps\n"
+    "for small data, capped by the estimated time), the warm-up (10% of the steps) and the validation\n"
+    "interval. A flipped clip's caption is mirrored (left <-> right).\n"
     "Exit codes: 0 the prompts beat zero-shot CLIP on validation (or there was no validation); 3 they do\n"
     "not (the prompt set is still written, but keeping it is not recommended); 2 bad input; 1 interrupted.\n")
     + kDataOptions + std::string(
     "  --variant V          vop | vop-p | vop-c | vop-f | vop-fp | vop-fc\n"
     "  --out FILE           the prompt set to write\n"
-    "  --epochs N (5)  --batch N (32)  --lr X (1e-3, prompts)  --generator-lr X (1e-4, VoP^C networks)\n"
-    "  --weight-decay X (0.2)  --warmup F (0.1)  --frames N (12)  --seed N (0)\n"
+    "  --epochs N | --steps N  passes over the training clips, or optimizer steps in all (chosen)\n"
+    "  --batch N (chosen)  --lr X (1e-3, prompts)  --generator-lr X (1e-4, VoP^C networks)\n"
+    "  --weight-decay X (0.2)  --warmup F (fraction of the steps; 10% when chosen)  --frames N (12)  --seed N (0)\n"
+    "  --max-minutes M      cap on the estimated time of a chosen step budget (30)\n"
     "  --val-split F        fraction of the videos held out for validation (0.1; 0: none, keep the last prompts)\n"
-    "  --eval-every N       validate every N steps (default: after every epoch)\n"
+    "  --eval-every N       validate every N steps (default: after every epoch; ~20 times for a step budget)\n"
     "  --state FILE         training state for --resume (default: OUT.state; removed after a finished run)\n"
     "  --save-every N       save the training state every N steps (100; 0: only when interrupted)\n"
     "  --resume             continue an interrupted run (same data and settings)\n"
@@ -175,7 +180,7 @@ std::string duration(double s)
 int runTrain(const std::vector<std::string>& argv)
 {
     Args a(argv,
-           withData({"variant", "out", "epochs", "batch", "lr", "generator-lr", "weight-decay", "warmup", "frames",
+           withData({"variant", "out", "epochs", "steps", "max-minutes", "batch", "lr", "generator-lr", "weight-decay", "warmup", "frames",
                      "val-split", "seed", "eval-every", "state", "save-every", "candidates", "split-depth", "depth",
                      "text-length", "visual-length", "video-length", "context"}),
            {"json", "resume", "keep-state", "no-augment", "no-flip", "no-random-frame"});
@@ -187,7 +192,12 @@ int runTrain(const std::vector<std::string>& argv)
     TrainOptions o;
     o.prompts = promptOptionsFrom(a);
     if (o.prompts.frames < 1) throw UsageError("--frames must be at least 1");
+    if (a.has("epochs") && a.has("steps")) throw UsageError("give --epochs or --steps, not both");
     o.epochs = a.getInt("epochs", o.epochs);
+    if (a.has("steps")) {
+        o.steps = a.getInt("steps", 0);
+        if (o.steps < 1) throw UsageError("--steps must be at least 1");
+    }
     o.batch = a.getInt("batch", o.batch);
     o.lr = a.getDouble("lr", o.lr);
     o.generatorLr = a.getDouble("generator-lr", o.generatorLr);
@@ -210,6 +220,12 @@ int runTrain(const std::vector<std::string>& argv)
     req.data.seed = o.seed;
     req.backbone = backboneSettings(a);
     req.options = o;
+    req.choose.steps = !a.has("epochs") && !a.has("steps");
+    req.choose.batch = !a.has("batch");
+    req.choose.warmup = !a.has("warmup");
+    req.choose.evalEvery = !a.has("eval-every");
+    req.choose.maxSeconds = a.getDouble("max-minutes", 30) * 60;
+    if (!(req.choose.maxSeconds > 0)) throw UsageError("--max-minutes must be positive");
 
     installInterruptHandler();
     const bool tty = stderrIsTty();
@@ -270,6 +286,9 @@ int runTrain(const std::vector<std::string>& argv)
             j["out"] = r.outPath;
             j["kept_step"] = r.bestStep;
             j["steps"] = r.steps;
+            j["batch"] = outcome.plan.options.batch;
+            j["warmup_steps"] = outcome.plan.warmupSteps;
+            j["chosen"] = outcome.plan.reasons;
             j["resumed_from"] = r.resumedFrom;
             j["train_videos"] = r.trainVideos;
             j["validation_videos"] = r.validationVideos;

@@ -195,12 +195,25 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     if (train.videos.size() < 2 || val.videos.size() == 1)
         throw InputError("too few videos decode: " + std::to_string(train.videos.size()) + " for training, " +
                          std::to_string(val.videos.size()) + " for validation");
-    char line[256];
-    std::snprintf(line, sizeof line, "training %s (%lld parameters) on %zu videos, validating on %zu; %d epochs of batch %d",
+    const bool gpu = clip->deviceName().rfind("cuda", 0) == 0;
+    out.plan = planTraining(o, train.videos.size(), request.choose,
+                            estimateSecondsPerClip(clip->config(), o.prompts.frames, gpu));
+    o = out.plan.options;
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "training %s (%lld parameters) on %zu videos, validating on %zu; %lld steps (%.1f epochs) of batch "
+                  "%d, warm-up %lld steps, lr %g",
                   variantDisplayName(o.prompts.variant).c_str(),
                   (long long)countParameters(clip->config(), o.prompts).total(), train.videos.size(), val.videos.size(),
-                  o.epochs, o.batch);
+                  (long long)out.plan.steps, out.plan.epochs, o.batch, (long long)out.plan.warmupSteps, o.lr);
     emitMessage(listener, line);
+    for (const auto& why : out.plan.reasons)
+        emitMessage(listener, "  chosen: " + why);
+    if (!out.plan.reasons.empty() && out.plan.estimatedSeconds >= 60) {
+        std::snprintf(line, sizeof line, "  estimated training time: about %.0f min (a rough guess from the model size)",
+                      out.plan.estimatedSeconds / 60);
+        emitMessage(listener, line);
+    }
 
     emitPhase(listener, job, phase::Training);
     TrainCallbacks cb;

@@ -26,11 +26,13 @@ namespace vop {
 struct TrainOptions {
     PromptOptions prompts;     // variant and shapes; prompts.frames must equal the cache's F
     int epochs = 5;
+    int64_t steps = 0;         // optimizer steps in all (> 0: replaces epochs; the last epoch may be partial)
     int batch = 32;
     double lr = 1e-3;          // prompt tokens and the frame position embedding
     double generatorLr = 1e-4; // VoP^C / VoP^{F+C} context generator (LSTM / transformer and FC)
     double weightDecay = 0.2;
     double warmupFraction = 0.1;
+    int64_t warmupSteps = 0;   // > 0: linear warm-up over this many steps (replaces warmupFraction)
     double maxGradNorm = 1.0;
     bool augment = true;       // random resized crop (area scale cropScaleMin..cropScaleMax, aspect 3/4..4/3)
     double cropScaleMin = 0.5, cropScaleMax = 1.0;
@@ -103,9 +105,17 @@ TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset&
 // earlier step (or zero-shot CLIP) is preferred.
 bool betterRetrieval(const RetrievalMetrics& a, const RetrievalMetrics& b);
 
+// Steps of a run: options.steps when > 0, else epochs x stepsPerEpoch(videos, batch).
+int64_t totalSteps(size_t videos, const TrainOptions& options);
+// Warm-up steps of a run of `total` steps: options.warmupSteps when > 0 (at most total), else
+// round(warmupFraction x total), at least one when the fraction is > 0.
+int64_t warmupStepsOf(int64_t total, const TrainOptions& options);
+
 // Learning-rate factor of step `step` (0-based) of `total`: linear warm-up over
 // round(warmupFraction * total) steps (at least one when the fraction is > 0), then cosine to 0.
 double scheduleFactor(int64_t step, int64_t total, double warmupFraction);
+// The same with the warm-up given in steps.
+double scheduleFactorSteps(int64_t step, int64_t total, int64_t warmupSteps);
 
 // Steps per epoch for `videos` clips in batches of `batch` (a last batch of one clip joins the one
 // before it: one clip has no negatives).

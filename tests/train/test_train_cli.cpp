@@ -62,7 +62,9 @@ VOP_TEST(trainThenEvalWithJson)
     VOP_CHECK(j["verdict"].get<std::string>().find(r.code == 0 ? "better than zero-shot" : "not better than zero-shot") == 0);
     VOP_CHECK_EQ(j["train_videos"].get<int>(), 8);
     VOP_CHECK_EQ(j["validation_videos"].get<int>(), 4); // round(0.25 * 12) = 3, but each of the 4 labels is held out once
-    VOP_CHECK_EQ(j["steps"].get<int>(), 4); // 8 clips in batches of 4, 2 epochs
+    VOP_CHECK_EQ(j["steps"].get<int>(), 4); // 8 clips in batches of 4, 2 epochs (as given: nothing chosen)
+    VOP_CHECK_EQ(j["batch"].get<int>(), 4);
+    VOP_CHECK(j["chosen"].empty());
     VOP_CHECK_EQ(j["history"].size(), size_t(4));
     VOP_CHECK_EQ(j["evaluations"].size(), size_t(2));
     for (const char* part : {"zero_shot", "trained"})
@@ -94,7 +96,7 @@ VOP_TEST(trainThenEvalWithJson)
 
 // Colours only: the toy CLIP knows colours from stills, so zero-shot CLIP is already perfect on
 // validation and no trained step can be strictly better.
-VOP_TEST(aNoGainRunSaysSoAndExitsWith3)
+VOP_TEST(defaultsFitTheDataAndANoGainRunSaysSo)
 {
     const auto root = freshDir("cli-colours");
     const std::pair<const char*, Rgb> colours[] = {{"red", {255, 0, 0}}, {"green", {0, 255, 0}}, {"blue", {0, 0, 255}}};
@@ -103,14 +105,25 @@ VOP_TEST(aNoGainRunSaysSoAndExitsWith3)
             writeMovingSquare(root + "/" + name + "_square/clip" + std::to_string(y) + ".mkv", rgb, 4, y, 36, y, 12, 4, 16,
                               64, 24);
     const auto out = tempDir() + "/cli-colours.safetensors";
+    // no --epochs, --steps, --batch, --warmup: chosen; a tiny time limit keeps the budget at its floor
     auto r = cli("train --data " + root + " --format folders --template 'a {}' --variant vop-f --out " + out +
-                 " --frames 4 --split-depth 2 --text-length 2 --visual-length 2 --lr 1e-2 --seed 2 --epochs 10 --batch 6 " +
+                 " --frames 4 --split-depth 2 --text-length 2 --visual-length 2 --lr 1e-2 --seed 2 --max-minutes 0.000001 " +
                  model() + " --cache " + tempDir() + "/cli-cache");
+    VOP_CHECK(r.err.find("chosen: batch 6: the 6 training clips") != std::string::npos); // 3 labels x 1 held out
+    VOP_CHECK(r.err.find("chosen: 20 steps (20.0 epochs) instead of 5 epochs") != std::string::npos);
+    VOP_CHECK(r.err.find("chosen: warm-up 2 steps") != std::string::npos);
+    VOP_CHECK(r.err.find("20 steps (20.0 epochs) of batch 6, warm-up 2 steps") != std::string::npos);
+    VOP_CHECK(r.out.find("20 steps in") != std::string::npos);
     // the zero-shot row: R@1 100 both ways, mean rank 1
     VOP_REQUIRE(r.out.find("zero-shot            100.0  100.0  100.0    1.0     1.0 |   100.0") != std::string::npos);
     VOP_CHECK_EQ(r.code, 3);
     VOP_CHECK(r.out.find("not better than zero-shot: keeping it is not recommended") != std::string::npos);
     VOP_CHECK(fs::exists(out)); // still written
+
+    VOP_CHECK_EQ(cli("train --data " + root + " --format folders --variant vop --out " + out + " --epochs 2 --steps 3 " +
+                     model()).code, 2);
+    VOP_CHECK_EQ(cli("train --data " + root + " --format folders --variant vop --out " + out + " --steps 0 " + model()).code,
+                 2);
 }
 
 VOP_TEST(msrvttAnnotationsThroughTheCli)
