@@ -43,21 +43,30 @@ const std::string kTrainUsage = std::string(
     "                           --out PROMPTS [options] [--json]\n"
     "Fits a VoP prompt set on the frozen CLIP: symmetric InfoNCE (clips sharing a caption are positives of\n"
     "each other), AdamW, cosine schedule after 10% warm-up, grad-norm clip 1.0. Holds out a seeded\n"
-    "validation part, keeps the prompts with the best validation t2v R@1 and prints them against zero-shot\n"
-    "CLIP. Ctrl-C saves the training state; --resume continues from it. --json prints the final metrics\n"
-    "and the history.\n") + kDataOptions + std::string(
+    "validation part (stratified by caption), keeps the prompts that validate best (t2v R@1, then t2v R@5,\n"
+    "v2t R@1, t2v mean rank; the earlier step on a tie) and prints them against zero-shot CLIP.\n"
+    "Ctrl-C saves the training state; --resume continues from it. --json prints the final metrics and the\n"
+    "history. Settings left unset are chosen to fit the data and printed with the reason: the\n"
+    "batch (all clips in balanced batches of at most 32), the length (5 epochs, or a budget of 300 steps\n"
+    "for small data, capped by the estimated time), the warm-up (10% of the steps) and the validation\n"
+    "interval. A flipped clip's caption is mirrored (left <-> right).\n"
+    "Exit codes: 0 the prompts beat zero-shot CLIP on validation (or there was no validation); 3 they do\n"
+    "not (the prompt set is still written, but keeping it is not recommended); 2 bad input; 1 interrupted.\n")
+    + kDataOptions + std::string(
     "  --variant V          vop | vop-p | vop-c | vop-f | vop-fp | vop-fc\n"
     "  --out FILE           the prompt set to write\n"
-    "  --epochs N (5)  --batch N (32)  --lr X (1e-3, prompts)  --generator-lr X (1e-4, VoP^C networks)\n"
-    "  --weight-decay X (0.2)  --warmup F (0.1)  --frames N (12)  --seed N (0)\n"
+    "  --epochs N | --steps N  passes over the training clips, or optimizer steps in all (chosen)\n"
+    "  --batch N (chosen)  --lr X (1e-3, prompts)  --generator-lr X (1e-4, VoP^C networks)\n"
+    "  --weight-decay X (0.2)  --warmup F (fraction of the steps; 10% when chosen)  --frames N (12)  --seed N (0)\n"
+    "  --max-minutes M      cap on the estimated time of a chosen step budget (30)\n"
     "  --val-split F        fraction of the videos held out for validation (0.1; 0: none, keep the last prompts)\n"
-    "  --eval-every N       validate every N steps (default: after every epoch)\n"
+    "  --eval-every N       validate every N steps (default: after every epoch; ~20 times for a step budget)\n"
     "  --state FILE         training state for --resume (default: OUT.state; removed after a finished run)\n"
     "  --save-every N       save the training state every N steps (100; 0: only when interrupted)\n"
     "  --resume             continue an interrupted run (same data and settings)\n"
     "  --keep-state         keep the training state after the run\n"
     "  --no-augment         no random resized crop (area 0.5-1.0)\n"
-    "  --no-flip            no horizontal flips (use when captions say left or right)\n"
+    "  --no-flip            no horizontal flips (a flipped clip's caption has left and right swapped)\n"
     "  --no-random-frame    the middle frame of each segment instead of a random one\n"
     "  --candidates N       frames decoded per segment for the random choice (3, odd)\n"
     "  --split-depth K      VoP^F: frame-level layers before the joint ones (round(2L/3): 8 of 12)\n"
@@ -171,7 +180,7 @@ std::string duration(double s)
 int runTrain(const std::vector<std::string>& argv)
 {
     Args a(argv,
-           withData({"variant", "out", "epochs", "batch", "lr", "generator-lr", "weight-decay", "warmup", "frames",
+           withData({"variant", "out", "epochs", "steps", "max-minutes", "batch", "lr", "generator-lr", "weight-decay", "warmup", "frames",
                      "val-split", "seed", "eval-every", "state", "save-every", "candidates", "split-depth", "depth",
                      "text-length", "visual-length", "video-length", "context"}),
            {"json", "resume", "keep-state", "no-augment", "no-flip", "no-random-frame"});
@@ -183,7 +192,12 @@ int runTrain(const std::vector<std::string>& argv)
     TrainOptions o;
     o.prompts = promptOptionsFrom(a);
     if (o.prompts.frames < 1) throw UsageError("--frames must be at least 1");
+    if (a.has("epochs") && a.has("steps")) throw UsageError("give --epochs or --steps, not both");
     o.epochs = a.getInt("epochs", o.epochs);
+    if (a.has("steps")) {
+        o.steps = a.getInt("steps", 0);
+        if (o.steps < 1) throw UsageError("--steps must be at least 1");
+    }
     o.batch = a.getInt("batch", o.batch);
     o.lr = a.getDouble("lr", o.lr);
     o.generatorLr = a.getDouble("generator-lr", o.generatorLr);
@@ -206,6 +220,12 @@ int runTrain(const std::vector<std::string>& argv)
     req.data.seed = o.seed;
     req.backbone = backboneSettings(a);
     req.options = o;
+    req.choose.steps = !a.has("epochs") && !a.has("steps");
+    req.choose.batch = !a.has("batch");
+    req.choose.warmup = !a.has("warmup");
+    req.choose.evalEvery = !a.has("eval-every");
+    req.choose.maxSeconds = a.getDouble("max-minutes", 30) * 60;
+    if (!(req.choose.maxSeconds > 0)) throw UsageError("--max-minutes must be positive");
 
     installInterruptHandler();
     const bool tty = stderrIsTty();
@@ -252,16 +272,23 @@ int runTrain(const std::vector<std::string>& argv)
         };
         const service::TrainingOutcome outcome = service::TrainingService::train(req, job, onEvent);
         const auto& r = outcome.result;
+        // 3: trained, written, but not better than zero-shot CLIP on validation (documented)
+        const int exitCode = r.hasValidation && !outcome.betterThanZeroShot ? 3 : 0;
         const std::vector<std::string>& skipped = outcome.data.skipped;
         restoreDefaultInterrupt();
         if (json) {
             nlohmann::ordered_json j;
             j["zero_shot"] = r.hasValidation ? metricsJson(r.zeroShot) : nlohmann::ordered_json();
             j["trained"] = r.hasValidation ? metricsJson(r.best) : nlohmann::ordered_json();
+            j["better_than_zero_shot"] = outcome.betterThanZeroShot;
+            j["verdict"] = outcome.verdict;
             j["variant"] = variantName(o.prompts.variant);
             j["out"] = r.outPath;
             j["kept_step"] = r.bestStep;
             j["steps"] = r.steps;
+            j["batch"] = outcome.plan.options.batch;
+            j["warmup_steps"] = outcome.plan.warmupSteps;
+            j["chosen"] = outcome.plan.reasons;
             j["resumed_from"] = r.resumedFrom;
             j["train_videos"] = r.trainVideos;
             j["validation_videos"] = r.validationVideos;
@@ -279,7 +306,7 @@ int runTrain(const std::vector<std::string>& argv)
             j["evaluations"] = evals;
             j["skipped"] = skipped;
             printJson(j.dump(2));
-            return 0;
+            return exitCode;
         }
         if (r.hasValidation) {
             std::printf("validation: %zu videos, %zu captions\n", r.zeroShot.videos, r.zeroShot.texts);
@@ -290,7 +317,8 @@ int runTrain(const std::vector<std::string>& argv)
         std::printf("loss: %.4f (first epoch) -> %.4f (last epoch), %lld steps in %s\n", r.firstEpochLoss,
                     r.lastEpochLoss, (long long)r.steps, duration(r.seconds).c_str());
         std::printf("wrote %s\n", r.outPath.c_str());
-        return 0;
+        std::printf("%s\n", outcome.verdict.c_str());
+        return exitCode;
     } catch (const Cancelled&) {
         restoreDefaultInterrupt();
         std::fprintf(stderr, "\ninterrupted; the training state is in %s: run the same command with --resume to go on\n",

@@ -195,12 +195,25 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     if (train.videos.size() < 2 || val.videos.size() == 1)
         throw InputError("too few videos decode: " + std::to_string(train.videos.size()) + " for training, " +
                          std::to_string(val.videos.size()) + " for validation");
-    char line[256];
-    std::snprintf(line, sizeof line, "training %s (%lld parameters) on %zu videos, validating on %zu; %d epochs of batch %d",
+    const bool gpu = clip->deviceName().rfind("cuda", 0) == 0;
+    out.plan = planTraining(o, train.videos.size(), request.choose,
+                            estimateSecondsPerClip(clip->config(), o.prompts.frames, gpu));
+    o = out.plan.options;
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "training %s (%lld parameters) on %zu videos, validating on %zu; %lld steps (%.1f epochs) of batch "
+                  "%d, warm-up %lld steps, lr %g",
                   variantDisplayName(o.prompts.variant).c_str(),
                   (long long)countParameters(clip->config(), o.prompts).total(), train.videos.size(), val.videos.size(),
-                  o.epochs, o.batch);
+                  (long long)out.plan.steps, out.plan.epochs, o.batch, (long long)out.plan.warmupSteps, o.lr);
     emitMessage(listener, line);
+    for (const auto& why : out.plan.reasons)
+        emitMessage(listener, "  chosen: " + why);
+    if (!out.plan.reasons.empty() && out.plan.estimatedSeconds >= 60) {
+        std::snprintf(line, sizeof line, "  estimated training time: about %.0f min (a rough guess from the model size)",
+                      out.plan.estimatedSeconds / 60);
+        emitMessage(listener, line);
+    }
 
     emitPhase(listener, job, phase::Training);
     TrainCallbacks cb;
@@ -245,19 +258,21 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     };
     out.result = trainPrompts(*clip, train, val, cache, o, cb);
     if (out.result.hasValidation) {
-        const auto& z = out.result.zeroShot.t2v;
-        const auto& b = out.result.best.t2v;
-        out.gainPoints = b.r1 - z.r1;
-        out.betterThanZeroShot = b.r1 > z.r1 || (b.r1 == z.r1 && b.r5 > z.r5);
-        char v[256];
+        const auto& z = out.result.zeroShot;
+        const auto& b = out.result.best;
+        out.gainPoints = b.t2v.r1 - z.t2v.r1;
+        out.betterThanZeroShot = betterRetrieval(b, z);
+        char v[320];
         if (out.betterThanZeroShot)
-            std::snprintf(v, sizeof v, "better than zero-shot CLIP by %.1f points (validation t2v R@1 %.1f vs %.1f)",
-                          out.gainPoints, b.r1, z.r1);
+            std::snprintf(v, sizeof v,
+                          "better than zero-shot CLIP on validation (t2v R@1 %.1f vs %.1f, R@5 %.1f vs %.1f, v2t R@1 "
+                          "%.1f vs %.1f)",
+                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
         else
             std::snprintf(v, sizeof v,
-                          "not better than zero-shot CLIP (validation t2v R@1 %.1f vs %.1f): keeping it is not "
-                          "recommended",
-                          b.r1, z.r1);
+                          "not better than zero-shot: keeping it is not recommended (validation t2v R@1 %.1f vs "
+                          "%.1f, R@5 %.1f vs %.1f, v2t R@1 %.1f vs %.1f)",
+                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
         out.verdict = v;
     } else {
         out.verdict = "no validation data: whether the prompts beat zero-shot CLIP is unknown";

@@ -15,6 +15,7 @@
 #include "train/Dataset.h"
 #include "train/Metrics.h"
 #include "train/Trainer.h"
+#include "train/TrainPlan.h"
 
 #include <functional>
 #include <string>
@@ -54,6 +55,7 @@ struct TrainingRequest {
     DataSource data;
     BackboneSettings backbone;
     TrainOptions options;             // variant, hyper-parameters, outPath, statePath, resume...
+    PlanChoices choose;               // settings the user left unset, chosen to fit the data (TrainPlan.h)
 };
 
 struct TrainingEvent {
@@ -69,8 +71,10 @@ using TrainingListener = std::function<void(const TrainingEvent&)>;
 struct TrainingOutcome {
     DatasetSummary data;
     TrainResult result;
-    // Whether the kept prompts beat zero-shot CLIP on validation (t2v R@1, ties broken by R@5),
-    // and by how many points; no validation: unknown (false, 0).
+    TrainPlan plan;                   // the settings the run used, with the reasons for those chosen
+    // Whether the kept prompts beat zero-shot CLIP on validation strictly, by betterRetrieval
+    // (t2v R@1, then t2v R@5, v2t R@1, t2v mean rank: an exact tie is not better), and by how
+    // many points of t2v R@1; no validation: unknown (false, 0).
     bool betterThanZeroShot = false;
     double gainPoints = 0;
     std::string verdict;              // "better than zero-shot by 12.5 points (t2v R@1)" / "not better ..."

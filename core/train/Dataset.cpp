@@ -332,15 +332,51 @@ DatasetSplit splitValidation(const Dataset& data, double fraction, uint64_t seed
     s.validation.videos.clear();
     s.validation.skipped.clear();
     const size_t n = data.videos.size();
-    // at least two: one validation clip ranks first against nothing
-    size_t nVal = size_t(std::lround(fraction * double(n)));
-    if (fraction > 0 && nVal < 2) nVal = 2;
-    std::vector<size_t> idx(n);
-    for (size_t i = 0; i < n; ++i) idx[i] = i;
-    Rng rng(seed, /*stream=*/0x5911);
-    rng.shuffle(idx);
     std::vector<char> isVal(n, 0);
-    for (size_t i = 0; i < nVal && i < n; ++i) isVal[idx[i]] = 1;
+    size_t nVal = 0;
+    if (fraction > 0 && n > 0) {
+        // at least two: one validation clip ranks first against nothing
+        const size_t target = std::max<size_t>(2, size_t(std::lround(fraction * double(n))));
+        // Strata: videos by their first caption (the label, for labelled folders), in a seeded order.
+        std::map<std::string, std::vector<size_t>> byLabel;
+        for (size_t i = 0; i < n; ++i) byLabel[data.videos[i].captions.empty() ? "" : data.videos[i].captions.front()].push_back(i);
+        Rng rng(seed, /*stream=*/0x5911);
+        struct Stratum {
+            std::vector<size_t> videos;
+            size_t take = 0, most = 0;
+            double remainder = 0;
+        };
+        std::vector<Stratum> strata;
+        for (auto& [label, videos] : byLabel) {
+            rng.shuffle(videos);
+            Stratum g;
+            g.videos = videos;
+            const double q = fraction * double(videos.size());
+            g.remainder = q - std::floor(q);
+            // a label with two clips or more keeps one in training and has one in validation
+            g.most = videos.size() >= 2 ? videos.size() - 1 : 1;
+            g.take = videos.size() >= 2 ? std::clamp<size_t>(size_t(std::floor(q)), 1, g.most) : 0;
+            nVal += g.take;
+            strata.push_back(std::move(g));
+        }
+        // The rest of the target goes by largest remainder (a seeded order among equals), round
+        // by round; labels with a single clip (all of them when captions never repeat, as in
+        // MSR-VTT) take part with their share.
+        rng.shuffle(strata);
+        std::stable_sort(strata.begin(), strata.end(),
+                         [](const Stratum& x, const Stratum& y) { return x.remainder > y.remainder; });
+        for (bool grew = true; nVal < target && grew;) {
+            grew = false;
+            for (auto& g : strata)
+                if (nVal < target && g.take < g.most) {
+                    ++g.take;
+                    ++nVal;
+                    grew = true;
+                }
+        }
+        for (const auto& g : strata)
+            for (size_t k = 0; k < g.take; ++k) isVal[g.videos[k]] = 1;
+    }
     for (size_t i = 0; i < n; ++i) (isVal[i] ? s.validation : s.train).videos.push_back(data.videos[i]);
     if (s.train.videos.size() < 2)
         throw InputError("training needs at least 2 videos; " + data.source + " gives " + std::to_string(n) +

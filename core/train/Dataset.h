@@ -55,8 +55,12 @@ Dataset readDataset(const std::string& format, const std::string& path, const Da
 // Whether the file name ends in a video extension (case-insensitive).
 bool hasVideoExtension(const std::string& path);
 
-// Splits by video (never a video's captions apart) with a seeded shuffle: round(fraction * N)
-// videos (at least two when fraction > 0) go to `validation`. Throws InputError when the training
+// Splits by video (never a video's captions apart), seeded and stratified by label (a video's
+// first caption: the folder's caption for labelled folders): every label with at least two videos
+// has at least one in training and one in validation, and round(fraction * N) videos (at least
+// two when fraction > 0; more when there are more such labels) go to `validation`, shared among
+// the labels in proportion to their size; labels with a single video (and captions that are all
+// different, as in MSR-VTT) fill the rest in a seeded order. Throws InputError when the training
 // part would hold fewer than two videos.
 struct DatasetSplit {
     Dataset train, validation;

@@ -1,5 +1,7 @@
 #include "train/internal/PromptStepper.h"
 
+#include "train/CaptionFlip.h"
+
 #include "model/Preprocess.h"
 #include "util/Error.h"
 
@@ -85,7 +87,7 @@ std::array<int, 4> randomCropBox(int w, int h, double scaleMin, double scaleMax,
 }
 
 std::vector<RgbImage> trainingView(const FrameCache& cache, const std::string& framesFile,
-                                   const TrainOptions& o, Rng& rng)
+                                   const TrainOptions& o, Rng& rng, bool* flipped)
 {
     const auto& s = cache.sampling();
     std::vector<int> idx(size_t(s.frames));
@@ -101,7 +103,18 @@ std::vector<RgbImage> trainingView(const FrameCache& cache, const std::string& f
         if (cropped) f = preprocess::resizeBicubic(preprocess::crop(f, box[0], box[1], box[2], box[3]), R, R);
         if (flip) f = preprocess::flipHorizontal(f);
     }
+    if (flipped) *flipped = flip;
     return frames;
+}
+
+TrainingSample trainingSample(const FrameCache& cache, const VideoItem& video, size_t captionIndex,
+                              const TrainOptions& o, Rng& rng)
+{
+    TrainingSample s;
+    s.frames = trainingView(cache, video.framesFile, o, rng, &s.flipped);
+    const std::string& caption = video.captions.at(captionIndex);
+    s.caption = s.flipped ? mirrorCaption(caption) : caption;
+    return s;
 }
 
 PromptStepper::PromptStepper(VopModel& model, const TrainOptions& o) : m_model(model), m_options(o)

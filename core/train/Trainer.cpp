@@ -74,6 +74,9 @@ std::map<std::string, std::string> runSettings(const TrainOptions& o, const Data
     std::map<std::string, std::string> s;
     for (const auto& [k, v] : o.prompts.toMetadata()) s["prompts." + k] = v;
     s["epochs"] = std::to_string(o.epochs);
+    // only when set, so that states written before these settings existed still resume
+    if (o.steps > 0) s["steps"] = std::to_string(o.steps);
+    if (o.warmupSteps > 0) s["warmup_steps"] = std::to_string(o.warmupSteps);
     s["batch"] = std::to_string(o.batch);
     s["lr"] = num(o.lr);
     s["generator_lr"] = num(o.generatorLr);
@@ -218,12 +221,6 @@ TensorMap cloneTensors(VopPromptsImpl& prompts)
     return out;
 }
 
-bool better(const RetrievalMetrics& a, const RetrievalMetrics& b)
-{
-    if (a.t2v.r1 != b.t2v.r1) return a.t2v.r1 > b.t2v.r1;
-    return a.t2v.meanRank < b.t2v.meanRank;
-}
-
 std::vector<std::vector<size_t>> epochBatches(size_t n, int batch, uint64_t seed, int epoch)
 {
     std::vector<size_t> order(n);
@@ -261,7 +258,9 @@ void checkTrainingInputs(ClipEncoder& clip, const Dataset& train, const Dataset&
     const auto& sampling = cache.sampling();
     if (o.prompts.variant == Variant::Zero)
         throw InputError("variant zero has nothing to train; pick vop, vop-p, vop-c, vop-f, vop-fp or vop-fc");
-    if (o.epochs < 1) throw InputError("epochs must be at least 1");
+    if (o.steps < 0) throw InputError("steps must be at least 1 (or 0 to count epochs)");
+    if (o.steps == 0 && o.epochs < 1) throw InputError("epochs must be at least 1");
+    if (o.warmupSteps < 0) throw InputError("warm-up steps must not be negative");
     if (o.batch < 2) throw InputError("batch must be at least 2 (InfoNCE needs negatives)");
     if (!(o.lr > 0) || !(o.generatorLr > 0)) throw InputError("learning rates must be positive");
     if (!(o.cropScaleMin > 0 && o.cropScaleMin <= o.cropScaleMax && o.cropScaleMax <= 1))
@@ -307,7 +306,8 @@ public:
           m_config(clip.config()), m_sampling(cache.sampling()), m_device(clip.deviceName()),
           m_tokenizer(clip.tokenizer()), m_prompts(initialPrompts(m_config, o, m_device)),
           m_model(ClipModel(clip.modelPtr()), m_prompts), m_stepper(m_model, o), m_n(train.videos.size()),
-          m_perEpoch(stepsPerEpoch(m_n, o.batch)), m_total(m_perEpoch * o.epochs),
+          m_perEpoch(stepsPerEpoch(m_n, o.batch)), m_total(totalSteps(m_n, o)), m_warmup(warmupStepsOf(m_total, o)),
+          m_epochs(int((m_total + m_perEpoch - 1) / m_perEpoch)),
           m_settings(runSettings(o, train, validation, cache, m_config)), m_hasVal(!validation.videos.empty()),
           m_captionChoice(m_n)
     {
@@ -356,7 +356,8 @@ private:
     VopModel m_model;
     train::PromptStepper m_stepper;
     const size_t m_n;
-    const int64_t m_perEpoch, m_total;
+    const int64_t m_perEpoch, m_total, m_warmup;
+    const int m_epochs; // epochs begun, the last one possibly partial
     const std::map<std::string, std::string> m_settings;
     const bool m_hasVal;
     RunState m_st;   // what a checkpoint saves, with m_prompts, m_best and the optimizer
@@ -421,7 +422,7 @@ private:
         r.metrics = train::evaluateModel(m_model, m_tokenizer, m_validation, m_cache, m_device, m_dtype, m_o.evalBatch,
                                          m_cb.cancel);
         m_prompts->train();
-        if (!m_st.haveBest || better(r.metrics, m_st.best)) {
+        if (!m_st.haveBest || betterRetrieval(r.metrics, m_st.best)) {
             r.best = true;
             m_st.haveBest = true;
             m_st.best = r.metrics;
@@ -466,12 +467,13 @@ private:
         std::vector<std::vector<RgbImage>> clips;
         std::vector<std::string> captions, keys;
         for (size_t i : items) {
-            const auto& v = m_train.videos[i];
-            clips.push_back(train::trainingView(m_cache, v.framesFile, m_o, aug));
-            captions.push_back(v.captions[m_captionChoice[i]]);
+            // a flipped view carries the mirrored caption ("moving left" -> "moving right")
+            auto sample = train::trainingSample(m_cache, m_train.videos[i], m_captionChoice[i], m_o, aug);
+            clips.push_back(std::move(sample.frames));
+            captions.push_back(std::move(sample.caption));
             keys.push_back(ClipTokenizer::cleanText(captions.back()));
         }
-        const double factor = scheduleFactor(s, m_total, m_o.warmupFraction);
+        const double factor = scheduleFactorSteps(s, m_total, m_warmup);
         const double loss =
             m_stepper.step(train::framesTensor(clips).to(m_device, m_dtype),
                            train::captionIds(m_tokenizer, captions, m_model.captionLength()).to(m_device),
@@ -489,7 +491,7 @@ private:
             p.step = m_st.step;
             p.totalSteps = m_total;
             p.epoch = epoch + 1;
-            p.epochs = m_o.epochs;
+            p.epochs = m_epochs;
             p.loss = loss;
             p.lr = m_stepper.promptLr(factor);
             p.samplesPerSecond = m_stepSeconds > 0 ? double(m_samplesRun) / m_stepSeconds : 0;
@@ -508,7 +510,7 @@ private:
         result.best = m_st.best;
         result.bestStep = m_hasVal ? m_st.bestStep : m_st.step;
         result.firstEpochLoss = meanLoss(m_st.history, 1);
-        result.lastEpochLoss = meanLoss(m_st.history, m_o.epochs);
+        result.lastEpochLoss = meanLoss(m_st.history, m_st.history.empty() ? 1 : m_st.history.back().epoch);
         if (!m_o.outPath.empty()) {
             writePromptSet(result);
             result.outPath = m_o.outPath;
@@ -529,7 +531,8 @@ private:
         prov["train_videos"] = std::to_string(m_n);
         prov["train_captions"] = std::to_string(m_train.captionCount());
         prov["validation_videos"] = std::to_string(m_validation.videos.size());
-        prov["epochs"] = std::to_string(m_o.epochs);
+        prov["epochs"] = std::to_string(m_epochs);
+        prov["warmup_steps"] = std::to_string(m_warmup);
         prov["batch"] = std::to_string(m_o.batch);
         prov["steps"] = std::to_string(m_st.step);
         prov["kept_step"] = std::to_string(result.bestStep);
@@ -551,11 +554,35 @@ private:
 
 } // namespace
 
+bool betterRetrieval(const RetrievalMetrics& a, const RetrievalMetrics& b)
+{
+    if (a.t2v.r1 != b.t2v.r1) return a.t2v.r1 > b.t2v.r1;
+    if (a.t2v.r5 != b.t2v.r5) return a.t2v.r5 > b.t2v.r5;
+    if (a.v2t.r1 != b.v2t.r1) return a.v2t.r1 > b.v2t.r1;
+    return a.t2v.meanRank < b.t2v.meanRank;
+}
+
+int64_t totalSteps(size_t videos, const TrainOptions& o)
+{
+    return o.steps > 0 ? o.steps : stepsPerEpoch(videos, o.batch) * int64_t(o.epochs);
+}
+
+int64_t warmupStepsOf(int64_t total, const TrainOptions& o)
+{
+    if (o.warmupSteps > 0) return std::min(o.warmupSteps, total);
+    return o.warmupFraction > 0 ? std::max<int64_t>(1, std::llround(o.warmupFraction * double(total))) : 0;
+}
+
 double scheduleFactor(int64_t step, int64_t total, double warmupFraction)
+{
+    const int64_t warm = warmupFraction > 0 ? std::max<int64_t>(1, std::llround(warmupFraction * double(total))) : 0;
+    return scheduleFactorSteps(step, total, warm);
+}
+
+double scheduleFactorSteps(int64_t step, int64_t total, int64_t warm)
 {
     if (total <= 0)
         return 1.0;
-    const int64_t warm = warmupFraction > 0 ? std::max<int64_t>(1, std::llround(warmupFraction * double(total))) : 0;
     if (step < warm)
         return double(step + 1) / double(warm);
     const double p = double(step - warm) / double(std::max<int64_t>(1, total - warm));

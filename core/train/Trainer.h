@@ -26,15 +26,17 @@ namespace vop {
 struct TrainOptions {
     PromptOptions prompts;     // variant and shapes; prompts.frames must equal the cache's F
     int epochs = 5;
+    int64_t steps = 0;         // optimizer steps in all (> 0: replaces epochs; the last epoch may be partial)
     int batch = 32;
     double lr = 1e-3;          // prompt tokens and the frame position embedding
     double generatorLr = 1e-4; // VoP^C / VoP^{F+C} context generator (LSTM / transformer and FC)
     double weightDecay = 0.2;
     double warmupFraction = 0.1;
+    int64_t warmupSteps = 0;   // > 0: linear warm-up over this many steps (replaces warmupFraction)
     double maxGradNorm = 1.0;
     bool augment = true;       // random resized crop (area scale cropScaleMin..cropScaleMax, aspect 3/4..4/3)
     double cropScaleMin = 0.5, cropScaleMax = 1.0;
-    bool flip = true;          // horizontal flip with p = 0.5 (off when captions say left or right)
+    bool flip = true;          // horizontal flip with p = 0.5; a flipped clip's caption is mirrored (CaptionFlip.h)
     bool randomFrame = true;   // a random candidate frame per segment instead of the middle one
     uint64_t seed = 0;
     int evalEvery = 0;         // steps between validations; 0: after every epoch
@@ -60,7 +62,7 @@ struct EvalRecord {
     int64_t step = 0;   // 0: zero-shot CLIP (reported once, before the first step)
     int epoch = 0;
     RetrievalMetrics metrics;
-    bool best = false; // the best validation t2v R@1 so far (kept as the result)
+    bool best = false; // the best validation so far by betterRetrieval (kept as the result)
 };
 
 struct TrainCallbacks {
@@ -92,15 +94,28 @@ struct TrainResult {
 };
 
 // Fits prompts on `train`, validating on `validation` (may be empty) after every epoch (or every
-// evalEvery steps); both must have their frames prepared in `cache`. Writes the prompts with the
-// best validation t2v R@1 (the final ones without validation) to options.outPath, with
+// evalEvery steps); both must have their frames prepared in `cache`. Writes the prompts that
+// validate best (betterRetrieval; the final ones without validation) to options.outPath, with
 // provenance and metrics. Throws InputError for bad settings or data, Cancelled when cancelled.
 TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset& validation, const FrameCache& cache,
                          const TrainOptions& options, const TrainCallbacks& callbacks = {});
 
+// Model selection: whether `a` is strictly better than `b` on validation, comparing t2v R@1, then
+// t2v R@5, then v2t R@1, then t2v mean rank (lower is better); exact ties are not better, so the
+// earlier step (or zero-shot CLIP) is preferred.
+bool betterRetrieval(const RetrievalMetrics& a, const RetrievalMetrics& b);
+
+// Steps of a run: options.steps when > 0, else epochs x stepsPerEpoch(videos, batch).
+int64_t totalSteps(size_t videos, const TrainOptions& options);
+// Warm-up steps of a run of `total` steps: options.warmupSteps when > 0 (at most total), else
+// round(warmupFraction x total), at least one when the fraction is > 0.
+int64_t warmupStepsOf(int64_t total, const TrainOptions& options);
+
 // Learning-rate factor of step `step` (0-based) of `total`: linear warm-up over
 // round(warmupFraction * total) steps (at least one when the fraction is > 0), then cosine to 0.
 double scheduleFactor(int64_t step, int64_t total, double warmupFraction);
+// The same with the warm-up given in steps.
+double scheduleFactorSteps(int64_t step, int64_t total, int64_t warmupSteps);
 
 // Steps per epoch for `videos` clips in batches of `batch` (a last batch of one clip joins the one
 // before it: one clip has no negatives).

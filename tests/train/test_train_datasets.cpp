@@ -4,12 +4,15 @@
 #include "TestMain.h"
 #include "TrainTestSupport.h"
 
+#include "train/CaptionFlip.h"
 #include "train/Dataset.h"
 #include "train/FrameCache.h"
 #include "util/Error.h"
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
+#include <map>
 
 using namespace vop;
 using namespace vop::test::train;
@@ -274,7 +277,7 @@ VOP_TEST(validationSplitIsSeededAndByVideo)
     VOP_CHECK(datasetFingerprint(a.validation) != datasetFingerprint(c.validation));
     VOP_CHECK(datasetFingerprint(a.train) != datasetFingerprint(a.validation));
     VOP_CHECK_EQ(splitValidation(d, 0.0, 1).validation.videos.size(), size_t(0));
-    VOP_CHECK_EQ(splitValidation(d, 0.001, 1).validation.videos.size(), size_t(2)); // at least two
+    VOP_CHECK_EQ(splitValidation(d, 0.001, 1).validation.videos.size(), size_t(4)); // every label, at least two
     Dataset one = d;
     one.videos.resize(1);
     VOP_CHECK_THROWS_WITH(splitValidation(one, 0.0, 1), "training needs at least 2 videos");
@@ -283,6 +286,75 @@ VOP_TEST(validationSplitIsSeededAndByVideo)
     VOP_CHECK_THROWS_WITH(splitValidation(three, 0.1, 1), "of which 2 go to validation");
     VOP_CHECK_THROWS_WITH(splitValidation(d, 1.0, 1), "validation fraction");
     VOP_CHECK_THROWS_WITH(requireVideos(one, 2, "evaluation"), "evaluation needs at least 2 videos");
+}
+
+namespace {
+std::map<std::string, size_t> labelCounts(const Dataset& d)
+{
+    std::map<std::string, size_t> out;
+    for (const auto& v : d.videos) ++out[v.captions.front()];
+    return out;
+}
+} // namespace
+
+VOP_TEST(validationSplitIsStratifiedByLabel)
+{
+    // 6 labels of 6 clips and one label of 2 (the "a dozen clips per label" kind of data),
+    // plus two labels with a single clip.
+    Dataset d;
+    d.source = "labelled";
+    int id = 0;
+    auto add = [&](const std::string& label, int clips) {
+        for (int i = 0; i < clips; ++i) d.videos.push_back({"v" + std::to_string(id++), "", {label}, "", ""});
+    };
+    for (const char* dir : {"left", "right", "up", "down", "still", "spin"}) add(std::string("moving ") + dir, 6);
+    add("rare", 2);
+    add("once a", 1);
+    add("once b", 1);
+    for (uint64_t seed = 0; seed < 20; ++seed)
+        for (double f : {0.1, 0.25, 0.5}) {
+            const auto s = splitValidation(d, f, seed);
+            const auto train = labelCounts(s.train), val = labelCounts(s.validation);
+            VOP_CHECK_EQ(s.train.videos.size() + s.validation.videos.size(), d.videos.size());
+            for (const auto& [label, n] : labelCounts(d)) {
+                if (n < 2) continue;
+                VOP_CHECK(train.count(label) && train.at(label) >= 1); // every label trains...
+                VOP_CHECK(val.count(label) && val.at(label) >= 1);     // ...and is validated
+            }
+            const size_t target = std::max<size_t>(7, size_t(std::lround(f * double(d.videos.size()))));
+            VOP_CHECK_EQ(s.validation.videos.size(), target);
+            if (f == 0.5) // proportional: 3 of each 6-clip label
+                for (const char* dir : {"left", "right", "up", "down", "still", "spin"})
+                    VOP_CHECK_EQ(val.at(std::string("moving ") + dir), size_t(3));
+        }
+    // all captions different (MSR-VTT): a plain seeded share of the videos
+    Dataset unique;
+    for (int i = 0; i < 30; ++i) unique.videos.push_back({"u" + std::to_string(i), "", {"caption " + std::to_string(i)}, "", ""});
+    VOP_CHECK_EQ(splitValidation(unique, 0.2, 3).validation.videos.size(), size_t(6));
+    VOP_CHECK(datasetFingerprint(splitValidation(unique, 0.2, 3).validation) !=
+              datasetFingerprint(splitValidation(unique, 0.2, 4).validation));
+}
+
+VOP_TEST(mirroredCaptionsSwapLeftAndRight)
+{
+    VOP_CHECK_EQ(mirrorCaption("a red square moving left"), std::string("a red square moving right"));
+    VOP_CHECK_EQ(mirrorCaption("a red square moving right"), std::string("a red square moving left"));
+    VOP_CHECK_EQ(mirrorCaption("Left hand raised, RIGHT foot forward"), std::string("Right hand raised, LEFT foot forward"));
+    VOP_CHECK_EQ(mirrorCaption("a dog runs to the left, then on the right"),
+                 std::string("a dog runs to the right, then on the left"));
+    VOP_CHECK_EQ(mirrorCaption("drifting leftward; leftwards; rightwards; Rightward"),
+                 std::string("drifting rightward; rightwards; leftwards; Leftward"));
+    VOP_CHECK_EQ(mirrorCaption("the leftmost car turns left-hand"), std::string("the rightmost car turns right-hand"));
+    VOP_CHECK_EQ(mirrorCaption("a wheel turning clockwise"), std::string("a wheel turning counterclockwise"));
+    VOP_CHECK_EQ(mirrorCaption("a wheel turning counter-clockwise"), std::string("a wheel turning clockwise"));
+    VOP_CHECK_EQ(mirrorCaption("Anticlockwise spin"), std::string("Clockwise spin"));
+    // whole words only
+    for (const char* same : {"a bright light", "leftover rice", "copyright notice", "the cleft rock", "all rights reserved",
+                             "a person writing", "left_over", ""})
+        VOP_CHECK_EQ(mirrorCaption(same), std::string(same));
+    VOP_CHECK(namesHorizontalDirection("turn Left."));
+    VOP_CHECK(!namesHorizontalDirection("a bright light"));
+    VOP_CHECK_EQ(mirrorCaption(mirrorCaption("left, right, leftward, rightmost")), std::string("left, right, leftward, rightmost"));
 }
 
 namespace {

@@ -10,6 +10,7 @@
 
 #include "model/ClipEncoder.h"
 #include "model/ClipModel.h"
+#include "model/Preprocess.h"
 #include "prompts/PromptSet.h"
 #include "train/Evaluate.h"
 #include "train/Trainer.h"
@@ -212,6 +213,84 @@ VOP_TEST(vopFLearnsDirectionThatZeroShotCannotSee)
     VOP_CHECK(info.options.variant == Variant::VopF);
     VOP_CHECK_EQ(info.provenance.at("dataset"), std::string("moving squares"));
     VOP_CHECK_EQ(info.provenance.at("steps"), std::string("80"));
+}
+
+VOP_TEST(flippedLeftClipTrainsAsMovingRight)
+{
+    auto& f = fixture();
+    const VideoItem* left = nullptr;
+    for (const auto& v : f.train.videos)
+        if (v.captions.front() == "a red square moving left") left = &v;
+    VOP_REQUIRE(left != nullptr);
+    auto o = squareOptions(Variant::VopF);
+    o.flip = true;
+    o.augment = false;
+    o.randomFrame = false; // the same frames every draw: only the flip differs
+    int flipped = 0, plain = 0;
+    std::vector<RgbImage> straight;
+    std::vector<std::vector<RgbImage>> mirrored;
+    for (uint64_t k = 0; k < 16; ++k) {
+        Rng rng(11, k);
+        auto s = train::trainingSample(*f.cache, *left, 0, o, rng);
+        if (s.flipped) {
+            ++flipped;
+            VOP_CHECK_EQ(s.caption, std::string("a red square moving right"));
+            mirrored.push_back(s.frames);
+        } else {
+            ++plain;
+            VOP_CHECK_EQ(s.caption, std::string("a red square moving left"));
+            straight = s.frames;
+        }
+    }
+    VOP_REQUIRE(flipped > 0 && plain > 0);
+    for (const auto& m : mirrored) {
+        VOP_REQUIRE(m.size() == straight.size());
+        for (size_t i = 0; i < m.size(); ++i)
+            VOP_CHECK(m[i].pixels == preprocess::flipHorizontal(straight[i]).pixels); // the frames are mirrored too
+    }
+    o.flip = false;
+    for (uint64_t k = 0; k < 16; ++k) {
+        Rng rng(11, k);
+        auto s = train::trainingSample(*f.cache, *left, 0, o, rng);
+        VOP_CHECK(!s.flipped && s.caption == "a red square moving left");
+    }
+}
+
+VOP_TEST(stepBudgetReplacesEpochs)
+{
+    auto& f = fixture();
+    const auto split = splitValidation(f.train, 0.25, 2); // 24 + 8, one clip of each label held out
+    auto o = squareOptions(Variant::VopF);
+    o.steps = 7;         // 3 steps an epoch: two epochs and a third begun
+    o.warmupSteps = 2;
+    o.evalEvery = 3;
+    o.lr = 1e-2;
+    o.outPath = freshDir("budget") + "/budget.safetensors";
+    std::vector<StepProgress> steps;
+    TrainCallbacks cb;
+    cb.onStep = [&](const StepProgress& p) { steps.push_back(p); };
+    const auto r = trainPrompts(*f.clip, split.train, split.validation, *f.cache, o, cb);
+    VOP_CHECK_EQ(r.steps, int64_t(7));
+    VOP_REQUIRE(steps.size() == 7);
+    VOP_CHECK_EQ(steps.back().epoch, 3);
+    VOP_CHECK_EQ(steps.back().epochs, 3);
+    VOP_CHECK_EQ(steps.front().totalSteps, int64_t(7));
+    VOP_CHECK_NEAR(steps[0].lr, o.lr * 0.5, 1e-12); // warm-up over 2 steps
+    VOP_CHECK_NEAR(steps[1].lr, o.lr, 1e-12);
+    VOP_REQUIRE(r.evaluations.size() == 3); // steps 3 and 6, and the end
+    VOP_CHECK_EQ(r.evaluations.front().step, int64_t(3));
+    VOP_CHECK_EQ(r.evaluations.back().step, int64_t(7));
+    VOP_CHECK_NEAR(r.lastEpochLoss, r.history.back().loss, 1e-12); // the third epoch has one step
+    const auto info = readPromptSetInfo(o.outPath);
+    VOP_CHECK_EQ(info.provenance.at("steps"), std::string("7"));
+    VOP_CHECK_EQ(info.provenance.at("epochs"), std::string("3"));
+    VOP_CHECK_EQ(info.provenance.at("warmup_steps"), std::string("2"));
+    // kept step: the first of the best by betterRetrieval (no later evaluation strictly better)
+    const EvalRecord* kept = nullptr;
+    for (const auto& e : r.evaluations)
+        if (e.step > 0 && (!kept || betterRetrieval(e.metrics, kept->metrics))) kept = &e;
+    VOP_REQUIRE(kept != nullptr);
+    VOP_CHECK_EQ(r.bestStep, kept->step);
 }
 
 VOP_TEST(resumedRunEndsWithTheSamePrompts)

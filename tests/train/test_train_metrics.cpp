@@ -4,6 +4,8 @@
 #include "TestMain.h"
 
 #include "train/Metrics.h"
+#include "train/TrainPlan.h"
+#include "train/Trainer.h"
 #include "util/Error.h"
 
 using namespace vop;
@@ -141,6 +143,76 @@ VOP_TEST(flatMapAndDescription)
     VOP_CHECK_NEAR(flat.at("t2v.R@1"), 100.0, kEps);
     VOP_CHECK_NEAR(flat.at("v2t.MdR"), 1.0, kEps);
     VOP_CHECK(describeMetrics(m).find("t2v R@1 100.0") != std::string::npos);
+}
+
+VOP_TEST(modelSelectionBreaksTiesAndPrefersTheEarlier)
+{
+    RetrievalMetrics zero;
+    zero.t2v.r1 = 50; zero.t2v.r5 = 75; zero.v2t.r1 = 50; zero.t2v.meanRank = 2.0;
+    auto b = zero;
+    VOP_CHECK(!betterRetrieval(b, zero)); // an exact tie is not better: zero-shot (or the earlier step) stays
+    b.t2v.meanRank = 1.5;
+    VOP_CHECK(betterRetrieval(b, zero) && !betterRetrieval(zero, b)); // last key: mean rank, lower wins
+    b = zero;
+    b.v2t.r1 = 75;
+    b.t2v.meanRank = 3.0;
+    VOP_CHECK(betterRetrieval(b, zero)); // v2t R@1 before mean rank
+    b.t2v.r5 = 50;
+    VOP_CHECK(!betterRetrieval(b, zero)); // t2v R@5 before v2t R@1
+    b.t2v.r1 = 75;
+    VOP_CHECK(betterRetrieval(b, zero)); // t2v R@1 first
+    b = zero;
+    b.t2v.r1 = 25; b.t2v.r5 = 100; b.v2t.r1 = 100; b.t2v.meanRank = 1.1;
+    VOP_CHECK(!betterRetrieval(b, zero));
+}
+
+VOP_TEST(planFitsTheBatchAndStepsToSmallData)
+{
+    TrainOptions given; // epochs 5, batch 32
+    PlanChoices all;
+    all.steps = all.batch = all.warmup = all.evalEvery = true;
+    // the folders: 36 training clips -> 2 balanced batches of 18, a budget of 300 steps
+    auto p = planTraining(given, 36, all, 0.01);
+    VOP_CHECK_EQ(p.options.batch, 18);
+    VOP_CHECK_EQ(p.stepsPerEpoch, int64_t(2));
+    VOP_CHECK_EQ(p.options.steps, kTargetSteps);
+    VOP_CHECK_EQ(p.steps, kTargetSteps);
+    VOP_CHECK_EQ(p.warmupSteps, int64_t(30));
+    VOP_CHECK_EQ(p.options.evalEvery, 15);
+    VOP_CHECK_EQ(p.reasons.size(), size_t(4));
+    VOP_CHECK(p.reasons[1].find("only 10 optimizer steps") != std::string::npos);
+    // never a batch larger than the clips
+    for (size_t n : {2, 3, 9, 31, 32, 33, 65, 100, 1000}) {
+        p = planTraining(given, n, all, 0.01);
+        VOP_CHECK(p.options.batch >= 2 && size_t(p.options.batch) <= n && p.options.batch <= kMaxAutoBatch);
+        VOP_CHECK(p.options.steps >= kMinAutoSteps || p.options.steps == 0);
+    }
+    VOP_CHECK_EQ(planTraining(given, 33, all, 0.01).options.batch, 17); // 17 + 16, not 32 + 1
+    // the time cap: 2 s a clip, 18 clips a step, 10 minutes -> 16 steps, raised to the floor of 20
+    all.maxSeconds = 600;
+    p = planTraining(given, 36, all, 2.0);
+    VOP_CHECK_EQ(p.options.steps, kMinAutoSteps);
+    VOP_CHECK(p.reasons[1].find("capped") != std::string::npos);
+    all.maxSeconds = 3600; // 100 steps fit
+    VOP_CHECK_EQ(planTraining(given, 36, all, 2.0).options.steps, int64_t(100));
+    // plenty of data: 5 epochs of 9000 clips are 1410 steps, kept as epochs, validated per epoch
+    p = planTraining(given, 9000, all, 2.0);
+    VOP_CHECK_EQ(p.options.steps, int64_t(0));
+    VOP_CHECK_EQ(p.steps, int64_t(1410));
+    VOP_CHECK_EQ(p.options.evalEvery, 0);
+    // what the user gave stays
+    given.batch = 4;
+    given.epochs = 2;
+    p = planTraining(given, 36, PlanChoices{}, 2.0);
+    VOP_CHECK_EQ(p.options.batch, 4);
+    VOP_CHECK_EQ(p.steps, int64_t(18));
+    VOP_CHECK(p.reasons.empty());
+    VOP_CHECK_EQ(p.warmupSteps, int64_t(2)); // round(0.1 * 18)
+    // the estimate grows with the model and the frames
+    const auto big = ClipConfig::vitB32();
+    VOP_CHECK_NEAR(estimateSecondsPerClip(big, 12, false), 2.0, 1e-9);
+    VOP_CHECK(estimateSecondsPerClip(big, 4, false) < estimateSecondsPerClip(big, 12, false));
+    VOP_CHECK(estimateSecondsPerClip(big, 12, true) < estimateSecondsPerClip(big, 12, false));
 }
 
 VOP_TEST_MAIN()

@@ -173,6 +173,10 @@ private Q_SLOTS:
         QCOMPARE(m->index(0, TrainingResultModel::Trained).data().toString(), QString::number(r.best.t2v.r1, 'f', 1));
         QCOMPARE(m->index(8, TrainingResultModel::Trained).data().toString(), QString::number(r.best.v2t.medianRank, 'f', 1));
         QVERIFY(tab.verdict().contains(QStringLiteral("zero-shot")));
+        // the service's verdict, whichever it is: "not better than zero-shot: keeping it is not recommended" or better
+        QVERIFY(tab.verdict().contains(QString::fromStdString(tab.outcome()->verdict).toHtmlEscaped()));
+        QCOMPARE(tab.verdict().contains(QStringLiteral("not better than zero-shot: keeping it is not recommended")),
+                 !tab.outcome()->betterThanZeroShot);
         screenshot(&tab, QStringLiteral("training-tab-after"));
 
         QVERIFY(m_service->modelSettings().prompts.empty());

@@ -38,9 +38,20 @@ torch::Tensor captionIds(const ClipTokenizer& tokenizer, const std::vector<std::
 std::array<int, 4> randomCropBox(int w, int h, double scaleMin, double scaleMax, Rng& rng);
 
 // The training view of one clip: one candidate per segment (random or the middle one), one crop
-// box and one flip decision for all its frames, each resized back to R x R.
+// box and one flip decision for all its frames, each resized back to R x R. `flipped` (if given)
+// receives the flip decision.
 std::vector<RgbImage> trainingView(const FrameCache& cache, const std::string& framesFile,
-                                   const TrainOptions& options, Rng& rng);
+                                   const TrainOptions& options, Rng& rng, bool* flipped = nullptr);
+
+// What one clip contributes to a step: its training view and the caption that describes that
+// view. A flipped view gets the mirrored caption ("moving left" -> "moving right", CaptionFlip.h).
+struct TrainingSample {
+    std::vector<RgbImage> frames;
+    std::string caption;
+    bool flipped = false;
+};
+TrainingSample trainingSample(const FrameCache& cache, const VideoItem& video, size_t captionIndex,
+                              const TrainOptions& options, Rng& rng);
 
 // AdamW over the prompt module's tensors in two groups (prompt tokens + frame position at `lr`;
 // generator networks at `generatorLr`), one step = forward, loss, backward, clip, update.
