@@ -2,7 +2,6 @@
 #include "Commands.h"
 #include "PromptArgs.h"
 
-#include "library/EmbeddingSpace.h"
 #include "model/ClipModel.h"
 #include "model/Checkpoint.h"
 #include "prompts/PromptSet.h"
@@ -83,7 +82,7 @@ int runInfo(const std::vector<std::string>& argv)
     if (a.positionals().size() != 1) throw UsageError("prompts info needs one FILE");
     const auto info = readPromptSetInfo(a.positionals()[0]);
     // No visual prompt tensor: videos are encoded as zero-shot CLIP does (docs/LIBRARY.md).
-    const bool textOnly = library::promptSetIsTextOnly(a.positionals()[0]);
+    const bool textOnly = promptSetIsTextOnly(a.positionals()[0]);
     if (a.has("json")) {
         nlohmann::json j = {{"variant", variantName(info.options.variant)}, {"options", info.options.toMetadata()},
                             {"parameters", info.parameters}, {"backbone_sha256", info.backbone.sha256},

@@ -1,6 +1,5 @@
 #include "library/EmbeddingSpace.h"
 
-#include "model/SafeTensors.h"
 #include "prompts/VopEncoder.h"
 #include "util/AtomicFile.h"
 #include "util/Error.h"
@@ -45,30 +44,6 @@ std::string SpaceIdentity::describe() const
     else
         s += promptsName + " (" + (variant.empty() ? std::string("prompt set") : variant) + ")";
     return s + ", " + std::to_string(frames) + " frames per clip";
-}
-
-bool isVisualPromptTensor(const std::string& name)
-{
-    return name.rfind("visual.", 0) == 0 || name.rfind("context.", 0) == 0;
-}
-
-bool isTextOnly(const ClipConfig& config, const PromptOptions& options)
-{
-    if (options.variant == Variant::Zero)
-        return false;
-    for (const auto& [name, shape] : trainableShapes(config, options))
-        if (isVisualPromptTensor(name))
-            return false;
-    return true;
-}
-
-bool promptSetIsTextOnly(const std::string& path)
-{
-    const auto file = safetensors::File::open(path);
-    for (const auto& t : file.tensors())
-        if (isVisualPromptTensor(t.name))
-            return false;
-    return true;
 }
 
 std::string cachedFileSha256(const std::string& path, const std::string& cacheFile)

@@ -38,15 +38,6 @@ struct SpaceIdentity {
     std::string describe() const; // "ViT-B-32.pt, zero-shot, 12 frames"
 };
 
-// True for a prompt-set tensor that changes the video side (`visual.*`, `context.*`).
-bool isVisualPromptTensor(const std::string& name);
-// True when `options` on `config` give no visual prompt tensor (trainableShapes), i.e. a set
-// made with them is text-only. Variant::Zero is not a prompt set: false.
-bool isTextOnly(const ClipConfig& config, const PromptOptions& options);
-// The same read off a prompt-set file's header (cheap: no tensor data, no model). InputError
-// when the file cannot be read as a safetensors file.
-bool promptSetIsTextOnly(const std::string& path);
-
 // The identity of what `encoder` computes. Hashing a checkpoint (hundreds of MB) takes a second,
 // so the digest is remembered in `hashCacheFile` (JSON, keyed by path, size and mtime); "" = no cache.
 SpaceIdentity identifySpace(VopEncoder& encoder, const std::string& hashCacheFile = "");

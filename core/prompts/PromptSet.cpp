@@ -109,4 +109,13 @@ PromptSetInfo checkPromptSet(const std::string& path, const ClipConfig& config, 
     return readPromptSetInfo(path);
 }
 
+bool promptSetIsTextOnly(const std::string& path)
+{
+    const auto file = safetensors::File::open(path);
+    for (const auto& t : file.tensors())
+        if (isVisualPromptTensor(t.name))
+            return false;
+    return true;
+}
+
 } // namespace vop

@@ -36,4 +36,8 @@ PromptSetInfo readPromptSetInfo(const std::string& path);
 // Throws InputError saying what is wrong.
 PromptSetInfo checkPromptSet(const std::string& path, const ClipConfig& config, const BackboneIdentity& backbone);
 
+// Whether a prompt-set file holds text prompts only (no `visual.*` / `context.*` tensor: videos
+// encode as zero-shot CLIP). Cheap: reads the header. InputError when it cannot be read.
+bool promptSetIsTextOnly(const std::string& path);
+
 } // namespace vop

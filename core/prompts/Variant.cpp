@@ -227,4 +227,19 @@ ParameterCount countParameters(const ClipConfig& c, const PromptOptions& o)
     return n;
 }
 
+bool isVisualPromptTensor(const std::string& name)
+{
+    return name.rfind("visual.", 0) == 0 || name.rfind("context.", 0) == 0;
+}
+
+bool isTextOnly(const ClipConfig& config, const PromptOptions& options)
+{
+    if (options.variant == Variant::Zero)
+        return false;
+    for (const auto& [name, shape] : trainableShapes(config, options))
+        if (isVisualPromptTensor(name))
+            return false;
+    return true;
+}
+
 } // namespace vop

@@ -78,4 +78,11 @@ struct ParameterCount {
 };
 ParameterCount countParameters(const ClipConfig& config, const PromptOptions& options);
 
+// True for a prompt-set tensor that changes the video side (`visual.*`, `context.*`).
+bool isVisualPromptTensor(const std::string& name);
+// True when `options` on `config` give no visual prompt tensor (trainableShapes), i.e. a set
+// made with them is text-only: it encodes videos exactly as zero-shot CLIP. Variant::Zero is not
+// a prompt set: false.
+bool isTextOnly(const ClipConfig& config, const PromptOptions& options);
+
 } // namespace vop

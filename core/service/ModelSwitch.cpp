@@ -55,7 +55,7 @@ library::SpaceIdentity spaceOfSettings(const ModelSettings& s, const std::string
             const PromptSetInfo info = readPromptSetInfo(s.prompts);
             id.variant = variantName(info.options.variant);
             id.frames = info.options.frames;
-            id.textOnly = library::promptSetIsTextOnly(s.prompts);
+            id.textOnly = promptSetIsTextOnly(s.prompts);
         } catch (const std::exception& e) {
             // Loading it will say what is wrong; until then it is taken for a set with visual prompts.
             VOP_LOG_WARN(kArea, "cannot read the prompt set '{}': {}", s.prompts, e.what());

@@ -9,7 +9,7 @@
 #include "training/TrainingRunFile.h"
 #include "training/TrainingSettingsPanel.h"
 
-#include "library/EmbeddingSpace.h"
+#include "prompts/PromptSetInfo.h"
 #include "service/LibraryService.h"
 #include "util/Paths.h"
 
@@ -529,7 +529,7 @@ bool TrainingTab::useResult()
         const QString name = QFileInfo(qs(installed)).completeBaseName();
         // A set without visual prompts shares the zero-shot index (docs/LIBRARY.md).
         m_useMessage->setText(
-            vop::library::promptSetIsTextOnly(installed)
+            vop::promptSetIsTextOnly(installed)
                 ? QStringLiteral("'%1' is installed and active. It has text prompts only, so the library's zero-shot "
                                  "index answers at once: nothing is re-encoded.").arg(name)
                 : QStringLiteral("'%1' is installed and active. The Library tab now encodes the library for it as a "
