@@ -79,19 +79,6 @@ int runList(const Args& a)
     return 0;
 }
 
-std::string clock(double seconds)
-{
-    if (seconds < 0)
-        return "?";
-    const long s = long(seconds + 0.5);
-    char buf[32];
-    if (s >= 3600)
-        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-    return buf;
-}
-
 // One status line: "\r" rewrites on a terminal; elsewhere a line per tenth of the phase.
 class ProgressPrinter {
 public:
@@ -114,7 +101,7 @@ public:
         if (p.rate > 0)
             line += ", " + service::formatBytes(int64_t(p.rate)) + "/s";
         if (p.etaSeconds >= 0)
-            line += ", " + clock(p.etaSeconds) + " left";
+            line += ", " + (p.etaSeconds < 0 ? std::string("?") : clockTime(p.etaSeconds)) + " left";
         if (p.paused)
             line += " (paused)";
         if (m_tty) {

@@ -26,4 +26,7 @@ std::vector<const Command*>& commands();
 // Print JSON to stdout with a trailing newline.
 void printJson(const std::string& json);
 
+// "1:05", "1:02:03" (negative or not finite: 0:00).
+std::string clockTime(double seconds);
+
 } // namespace vop::cli

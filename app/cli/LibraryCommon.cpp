@@ -57,17 +57,5 @@ std::string dumpJson(const nlohmann::json& j, int indent)
     return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::string clockTime(double seconds)
-{
-    if (!std::isfinite(seconds) || seconds < 0)
-        seconds = 0;
-    const long s = std::lround(seconds);
-    char buf[32];
-    if (s >= 3600)
-        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
-    else
-        std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
-    return buf;
-}
 
 } // namespace vop::cli

@@ -30,7 +30,5 @@ void checkPromptFrames(const Args& args, service::LibraryService& library);
 // JSON text that survives names that are not UTF-8 (invalid bytes become U+FFFD).
 std::string dumpJson(const nlohmann::json& j, int indent = -1);
 
-// "1:05", "1:02:03"
-std::string clockTime(double seconds);
 
 } // namespace vop::cli

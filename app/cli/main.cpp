@@ -5,6 +5,8 @@
 #include "util/Log.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 
 namespace vop::cli {
@@ -24,6 +26,19 @@ std::vector<const Command*>& commands()
 void printJson(const std::string& json)
 {
     std::cout << json << std::endl;
+}
+
+std::string clockTime(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        seconds = 0;
+    const long s = std::lround(seconds);
+    char buf[32];
+    if (s >= 3600)
+        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+    return buf;
 }
 
 } // namespace vop::cli

@@ -2,6 +2,7 @@
 // The failure is injected through BatchRunner's test hook, on the CPU, into the real encoders;
 // the embeddings must equal those of a run that did not fail.
 #include "TestMain.h"
+#include "TestModels.h"
 
 #include "model/BatchRunner.h"
 #include "model/ClipEncoder.h"
@@ -16,14 +17,7 @@ using namespace vop;
 
 namespace {
 
-ClipConfig tinyConfig()
-{
-    ClipConfig c;
-    c.imageResolution = 32; c.visionPatch = 16; c.visionWidth = 64; c.visionLayers = 2; c.visionMlpWidth = 128;
-    c.textWidth = 64; c.textLayers = 2; c.textMlpWidth = 128; c.embedDim = 32; c.contextLength = 77;
-    c.vocabSize = 49408;
-    return c;
-}
+ClipConfig tinyConfig() { return vop::test::smallClipConfig(64, 2, 32); }
 
 std::vector<RgbImage> images(int n, uint32_t seed)
 {

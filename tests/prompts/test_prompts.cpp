@@ -1,6 +1,7 @@
 // The VoP prompt machinery: reduction to plain CLIP, equivalences between variants, training
 // touches only prompts, prompt-set files, shapes, determinism, batch independence, exact counts.
 #include "TestMain.h"
+#include "TestModels.h"
 
 #include "model/ClipModel.h"
 #include "prompts/PromptSet.h"
@@ -18,14 +19,7 @@ using namespace vop;
 
 namespace {
 
-ClipConfig smallConfig()
-{
-    ClipConfig c;
-    c.imageResolution = 32; c.visionPatch = 16; c.visionWidth = 128; c.visionLayers = 3; c.visionMlpWidth = 256;
-    c.textWidth = 128; c.textLayers = 3; c.textMlpWidth = 256; c.embedDim = 64; c.contextLength = 77;
-    c.vocabSize = 49408;
-    return c;
-}
+ClipConfig smallConfig() { return vop::test::smallClipConfig(); }
 
 ClipModel& backbone()
 {

@@ -6,6 +6,7 @@
 // patch embedding by ~1e-3. On the CPU there is nothing to compare: the test says it skipped.
 #include "TestDevice.h"
 #include "TestMain.h"
+#include "TestModels.h"
 
 #include "model/ClipModel.h"
 #include "prompts/VopModel.h"
@@ -17,14 +18,7 @@ using namespace vop;
 
 namespace {
 
-ClipConfig smallConfig()
-{
-    ClipConfig c;
-    c.imageResolution = 32; c.visionPatch = 16; c.visionWidth = 128; c.visionLayers = 3; c.visionMlpWidth = 256;
-    c.textWidth = 128; c.textLayers = 3; c.textMlpWidth = 256; c.embedDim = 64; c.contextLength = 77;
-    c.vocabSize = 49408;
-    return c;
-}
+ClipConfig smallConfig() { return vop::test::smallClipConfig(); }
 
 PromptOptions opts(Variant v)
 {
