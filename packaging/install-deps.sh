@@ -15,6 +15,8 @@ PACKAGES=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   # tests: real players that open exported playlists (tests/search, shared/tools/check_playlists.py)
   mpv vlc-bin vlc-plugin-base
+  # tests: the local HTTP server of the model-download test (tests/service/range_server.py)
+  python3
   # store
   libsqlite3-dev sqlite3 libhnswlib-dev
   # support libraries

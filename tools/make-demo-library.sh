@@ -32,12 +32,12 @@ sequence() { # out c1 c2 c3
 square "$dir/videos/holiday/red kite at the beach.mp4" red 6 right
 square "$dir/videos/holiday/blue boat.mp4" blue 5 left
 square "$dir/videos/holiday/yellow sun.mp4" yellow 4 still
-square "$dir/videos/garden/green hedge.mp4" green 6 still
+square "$dir/videos/garden/green hedge.mp4" 0x00FF00 6 still
 square "$dir/videos/garden/purple flowers.mp4" purple 5 right
 square "$dir/videos/garden/orange cat, evening.mp4" orange 7 left
 square "$dir/videos/garden/white shed.mp4" white 4 still
 sequence "$dir/videos/holiday/afternoon (red, cyan, blue).mp4" red cyan blue
-sequence "$dir/videos/garden/party lights.mp4" purple yellow green
+sequence "$dir/videos/garden/party lights.mp4" purple yellow 0x00FF00
 touch -d '2 minutes ago' "$dir"/videos/*/*
 "$cli" index "$dir/videos" --db "$dir/library.sqlite3" --checkpoint "$model" --vocab "$vocab" --quiet
 echo
