@@ -2,6 +2,30 @@
 #include "service/internal/LibraryServiceImpl.h"
 
 namespace vop::service {
+namespace {
+
+// The indexer's own progress record as the job model's.
+JobProgress jobProgressOf(const library::IndexProgress& p)
+{
+    JobProgress jp;
+    jp.paused = p.paused;
+    jp.detail = p.currentPath;
+    jp.unit = "files";
+    if (p.phase == library::IndexProgress::Phase::Scanning) {
+        jp.phase = phase::Scanning;
+        jp.done = p.filesFound;
+        return jp;
+    }
+    jp.phase = p.phase == library::IndexProgress::Phase::Finishing ? phase::SavingIndex : phase::Indexing;
+    jp.done = p.filesDone;
+    jp.total = p.filesTotal;
+    jp.rate = p.framesPerSecond;
+    jp.rateUnit = "frames/s";
+    jp.etaSeconds = p.etaSeconds;
+    return jp;
+}
+
+} // namespace
 
 library::IndexReport LibraryService::index(const std::vector<std::string>& rootsIn, JobControl& job,
                                            const library::IndexProgressFn& detailed)
@@ -47,21 +71,8 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
     auto progress = [&](const library::IndexProgress& p) {
         if (job.isCancelled() && !indexer->isCancelled())
             indexer->cancel();
-        JobProgress jp;
-        jp.paused = p.paused;
-        jp.detail = p.currentPath;
-        if (p.phase == library::IndexProgress::Phase::Scanning) {
-            jp.phase = phase::Scanning;
-            jp.done = p.filesFound;
-            jp.unit = "files";
-        } else {
-            jp.phase = p.phase == library::IndexProgress::Phase::Finishing ? phase::SavingIndex : phase::Indexing;
-            jp.done = p.filesDone;
-            jp.total = p.filesTotal;
-            jp.unit = "files";
-            jp.rate = p.framesPerSecond;
-            jp.rateUnit = "frames/s";
-            jp.etaSeconds = p.etaSeconds;
+        JobProgress jp = jobProgressOf(p);
+        if (p.phase != library::IndexProgress::Phase::Scanning) {
             std::shared_ptr<store::VectorIndex> live = indexer->liveIndex();
             if (live) {
                 std::lock_guard<std::mutex> lock(d->mu);

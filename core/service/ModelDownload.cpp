@@ -291,6 +291,61 @@ bool fileVerifies(const std::string& path, const std::string& sha256, JobControl
     return digest == sha256;
 }
 
+// One GET of `entry` from byte `from` on, writing through `t` (errors land in `errbuf`).
+std::unique_ptr<CURL, CurlDeleter> makeRequest(const ModelEntry& entry, const DownloadOptions& options, Transfer& t,
+                                               int64_t from, char* errbuf)
+{
+    std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+    if (!curl)
+        throw Error("could not start a download (libcurl failed to initialise)");
+    CURL* c = curl.get();
+    curl_easy_setopt(c, CURLOPT_URL, entry.url.c_str());
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "vopsearch");
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stallSeconds);
+    curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, curl_off_t(from));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &onData);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &onProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
+    return curl;
+}
+
+// Verifies what arrived (the hash was computed while writing) and puts the file in place.
+void verifyAndPlace(const ModelEntry& entry, const std::string& part, const fs::path& target, int64_t have,
+                    Sha256& hash, JobControl& job)
+{
+    std::error_code ec;
+    JobProgress p;
+    p.phase = phase::VerifyingModel;
+    p.unit = "bytes";
+    p.done = have;
+    p.total = have;
+    p.detail = entry.file;
+    job.report(p);
+    if (entry.size > 0 && have != entry.size) {
+        fs::remove(part, ec);
+        throw Error("the download of " + entry.file + " has " + std::to_string(have) + " bytes, expected " +
+                    std::to_string(entry.size) + "; the partial file was removed, try again");
+    }
+    const std::string digest = hash.hexDigest();
+    if (digest != entry.sha256) {
+        fs::remove(part, ec);
+        throw Error("checksum mismatch for " + entry.file + ": sha256 " + digest + ", expected " + entry.sha256 +
+                    ". The download was damaged or the file on the server changed; the partial file was "
+                    "removed: try again, or choose a checkpoint file you already have.");
+    }
+    fs::rename(part, target, ec);
+    if (ec)
+        throw Error("cannot move " + part + " to " + target.string() + ": " + ec.message());
+}
+
 } // namespace
 
 DownloadResult downloadModel(const ModelEntry& entry, JobControl& job, const DownloadOptions& options)
@@ -358,26 +413,9 @@ DownloadResult downloadModel(const ModelEntry& entry, JobControl& job, const Dow
         t.detail = entry.file + " from " + hostOf(entry.url);
         t.report(true);
 
-        std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-        if (!curl)
-            throw Error("could not start a download (libcurl failed to initialise)");
         char errbuf[CURL_ERROR_SIZE] = {0};
+        auto curl = makeRequest(entry, options, t, have, errbuf);
         CURL* c = curl.get();
-        curl_easy_setopt(c, CURLOPT_URL, entry.url.c_str());
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-        curl_easy_setopt(c, CURLOPT_USERAGENT, "vopsearch");
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
-        curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stallSeconds);
-        curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, curl_off_t(have));
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &onData);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &t);
-        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, &onProgress);
-        curl_easy_setopt(c, CURLOPT_XFERINFODATA, &t);
 
         const CURLcode rc = curl_easy_perform(c);
         long http = 0;
@@ -431,29 +469,7 @@ DownloadResult downloadModel(const ModelEntry& entry, JobControl& job, const Dow
                     "; try again: it resumes where it stopped");
     }
 
-    // Verify what arrived (the hash was computed while writing) and put the file in place.
-    JobProgress p;
-    p.phase = phase::VerifyingModel;
-    p.unit = "bytes";
-    p.done = have;
-    p.total = have;
-    p.detail = entry.file;
-    job.report(p);
-    if (entry.size > 0 && have != entry.size) {
-        fs::remove(part, ec);
-        throw Error("the download of " + entry.file + " has " + std::to_string(have) + " bytes, expected " +
-                    std::to_string(entry.size) + "; the partial file was removed, try again");
-    }
-    const std::string digest = hash.hexDigest();
-    if (digest != entry.sha256) {
-        fs::remove(part, ec);
-        throw Error("checksum mismatch for " + entry.file + ": sha256 " + digest + ", expected " + entry.sha256 +
-                    ". The download was damaged or the file on the server changed; the partial file was "
-                    "removed: try again, or choose a checkpoint file you already have.");
-    }
-    fs::rename(part, target, ec);
-    if (ec)
-        throw Error("cannot move " + part + " to " + target.string() + ": " + ec.message());
+    verifyAndPlace(entry, part, target, have, hash, job);
     result.bytes = have;
     return result;
 }

@@ -146,6 +146,99 @@ std::vector<std::string> prepare(Dataset& d, FrameCache& cache, const char* what
     return failed;
 }
 
+// The trainer's callbacks as job progress and typed events; pauses between steps.
+TrainCallbacks trainingCallbacks(JobControl& job, const TrainingListener& listener, const std::string& statePath)
+{
+    TrainCallbacks cb;
+    cb.cancel = job.cancelFlag();
+    cb.onStep = [&job, listener](const StepProgress& p) {
+        JobProgress jp;
+        jp.phase = phase::Training;
+        jp.done = p.step;
+        jp.total = p.totalSteps;
+        jp.unit = "steps";
+        jp.rate = p.samplesPerSecond;
+        jp.rateUnit = "clips/s";
+        jp.etaSeconds = p.etaSeconds;
+        char d[64];
+        std::snprintf(d, sizeof d, "epoch %d/%d, loss %.4f", p.epoch, p.epochs, p.loss);
+        jp.detail = d;
+        job.report(jp);
+        TrainingEvent e;
+        e.kind = TrainingEvent::Kind::Step;
+        e.step = p;
+        emit(listener, e);
+        // Pause between steps (cancel is read by the trainer through the flag).
+        job.checkpoint();
+    };
+    cb.onEval = [listener](const EvalRecord& r) {
+        TrainingEvent e;
+        e.kind = TrainingEvent::Kind::Evaluation;
+        e.evaluation = r;
+        emit(listener, e);
+    };
+    cb.onStatus = [listener, statePath](const std::string& s) {
+        TrainingEvent e;
+        const std::string saved = "saved training state";
+        if (s.rfind(saved, 0) == 0) {
+            e.kind = TrainingEvent::Kind::Checkpoint;
+            e.text = statePath;
+        } else {
+            e.kind = TrainingEvent::Kind::Message;
+            e.text = s;
+        }
+        emit(listener, e);
+    };
+    return cb;
+}
+
+// Whether the kept prompts beat zero-shot CLIP on validation, said plainly.
+void judge(TrainingOutcome& out)
+{
+    if (out.result.hasValidation) {
+        const auto& z = out.result.zeroShot;
+        const auto& b = out.result.best;
+        out.gainPoints = b.t2v.r1 - z.t2v.r1;
+        out.betterThanZeroShot = betterRetrieval(b, z);
+        char v[320];
+        if (out.betterThanZeroShot)
+            std::snprintf(v, sizeof v,
+                          "better than zero-shot CLIP on validation (t2v R@1 %.1f vs %.1f, R@5 %.1f vs %.1f, v2t R@1 "
+                          "%.1f vs %.1f)",
+                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
+        else
+            std::snprintf(v, sizeof v,
+                          "not better than zero-shot: keeping it is not recommended (validation t2v R@1 %.1f vs "
+                          "%.1f, R@5 %.1f vs %.1f, v2t R@1 %.1f vs %.1f)",
+                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
+        out.verdict = v;
+    } else {
+        out.verdict = "no validation data: whether the prompts beat zero-shot CLIP is unknown";
+    }
+}
+
+// The chosen plan as messages: what will run, and why each default was chosen.
+void announcePlan(const TrainingListener& listener, const TrainPlan& plan, const TrainOptions& o, const ClipConfig& config,
+                  size_t trainVideos, size_t validationVideos)
+{
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "training %s (%lld parameters) on %zu videos, validating on %zu; %lld steps (%.1f epochs) of batch "
+                  "%d, warm-up %lld steps, lr %g",
+                  variantDisplayName(o.prompts.variant).c_str(),
+                  (long long)countParameters(config, o.prompts).total(), trainVideos, validationVideos,
+                  (long long)plan.steps, plan.epochs, o.batch, (long long)plan.warmupSteps, o.lr);
+    emitMessage(listener, line);
+    for (const auto& why : plan.reasons)
+        emitMessage(listener, "  chosen: " + why);
+    if (!plan.reasons.empty() && plan.estimatedSeconds >= 60) {
+        std::snprintf(line, sizeof line, "  estimated training time: about %.0f min (a rough guess from the model size)",
+                      plan.estimatedSeconds / 60);
+        emitMessage(listener, line);
+    }
+
+}
+
 } // namespace
 
 DatasetSummary TrainingService::inspect(const DataSource& source)
@@ -199,84 +292,12 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     out.plan = planTraining(o, train.videos.size(), request.choose,
                             estimateSecondsPerClip(clip->config(), o.prompts.frames, gpu));
     o = out.plan.options;
-    char line[320];
-    std::snprintf(line, sizeof line,
-                  "training %s (%lld parameters) on %zu videos, validating on %zu; %lld steps (%.1f epochs) of batch "
-                  "%d, warm-up %lld steps, lr %g",
-                  variantDisplayName(o.prompts.variant).c_str(),
-                  (long long)countParameters(clip->config(), o.prompts).total(), train.videos.size(), val.videos.size(),
-                  (long long)out.plan.steps, out.plan.epochs, o.batch, (long long)out.plan.warmupSteps, o.lr);
-    emitMessage(listener, line);
-    for (const auto& why : out.plan.reasons)
-        emitMessage(listener, "  chosen: " + why);
-    if (!out.plan.reasons.empty() && out.plan.estimatedSeconds >= 60) {
-        std::snprintf(line, sizeof line, "  estimated training time: about %.0f min (a rough guess from the model size)",
-                      out.plan.estimatedSeconds / 60);
-        emitMessage(listener, line);
-    }
+    announcePlan(listener, out.plan, o, clip->config(), train.videos.size(), val.videos.size());
 
     emitPhase(listener, job, phase::Training);
-    TrainCallbacks cb;
-    cb.cancel = job.cancelFlag();
-    cb.onStep = [&](const StepProgress& p) {
-        JobProgress jp;
-        jp.phase = phase::Training;
-        jp.done = p.step;
-        jp.total = p.totalSteps;
-        jp.unit = "steps";
-        jp.rate = p.samplesPerSecond;
-        jp.rateUnit = "clips/s";
-        jp.etaSeconds = p.etaSeconds;
-        char d[64];
-        std::snprintf(d, sizeof d, "epoch %d/%d, loss %.4f", p.epoch, p.epochs, p.loss);
-        jp.detail = d;
-        job.report(jp);
-        TrainingEvent e;
-        e.kind = TrainingEvent::Kind::Step;
-        e.step = p;
-        emit(listener, e);
-        // Pause between steps (cancel is read by the trainer through the flag).
-        job.checkpoint();
-    };
-    cb.onEval = [&](const EvalRecord& r) {
-        TrainingEvent e;
-        e.kind = TrainingEvent::Kind::Evaluation;
-        e.evaluation = r;
-        emit(listener, e);
-    };
-    cb.onStatus = [&](const std::string& s) {
-        TrainingEvent e;
-        const std::string saved = "saved training state";
-        if (s.rfind(saved, 0) == 0) {
-            e.kind = TrainingEvent::Kind::Checkpoint;
-            e.text = o.statePath;
-        } else {
-            e.kind = TrainingEvent::Kind::Message;
-            e.text = s;
-        }
-        emit(listener, e);
-    };
+    const TrainCallbacks cb = trainingCallbacks(job, listener, o.statePath);
     out.result = trainPrompts(*clip, train, val, cache, o, cb);
-    if (out.result.hasValidation) {
-        const auto& z = out.result.zeroShot;
-        const auto& b = out.result.best;
-        out.gainPoints = b.t2v.r1 - z.t2v.r1;
-        out.betterThanZeroShot = betterRetrieval(b, z);
-        char v[320];
-        if (out.betterThanZeroShot)
-            std::snprintf(v, sizeof v,
-                          "better than zero-shot CLIP on validation (t2v R@1 %.1f vs %.1f, R@5 %.1f vs %.1f, v2t R@1 "
-                          "%.1f vs %.1f)",
-                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
-        else
-            std::snprintf(v, sizeof v,
-                          "not better than zero-shot: keeping it is not recommended (validation t2v R@1 %.1f vs "
-                          "%.1f, R@5 %.1f vs %.1f, v2t R@1 %.1f vs %.1f)",
-                          b.t2v.r1, z.t2v.r1, b.t2v.r5, z.t2v.r5, b.v2t.r1, z.v2t.r1);
-        out.verdict = v;
-    } else {
-        out.verdict = "no validation data: whether the prompts beat zero-shot CLIP is unknown";
-    }
+    judge(out);
     return out;
 }
 
