@@ -39,17 +39,6 @@ const char* kSearchUsage =
     "  --json              print a list of {\"path\", \"start\", \"end\", \"score\", \"file_id\", \"segment_id\",\n"
     "                      \"segment_ids\", \"status\", \"thumbnail\"}";
 
-// "1:05.2": moments are often shorter than a second's rounding.
-std::string momentTime(double seconds)
-{
-    if (!(seconds >= 0))
-        seconds = 0;
-    const long tenths = std::lround(seconds * 10);
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%ld:%02ld.%ld", tenths / 600, (tenths / 10) % 60, tenths % 10);
-    return buf;
-}
-
 int64_t parseDate(const std::string& s, const char* option)
 {
     if (!s.empty() && s.find_first_not_of("0123456789") == std::string::npos)
@@ -171,12 +160,7 @@ int runSearch(const std::vector<std::string>& argv)
     if (args.has("json")) {
         nlohmann::json out = nlohmann::json::array();
         for (size_t i = 0; i < moments.size(); ++i) {
-            const auto& m = moments[i];
-            nlohmann::json j = {{"path", m.path},           {"start", m.start},
-                                {"end", m.end},             {"score", m.score},
-                                {"file_id", m.fileId},      {"segment_id", m.segmentId},
-                                {"segment_ids", m.segmentIds}, {"status", store::toString(m.status)},
-                                {"duration", m.fileDuration}};
+            nlohmann::json j = search::momentJson(moments[i]);
             if (!thumbPaths[i].empty())
                 j["thumbnail"] = thumbPaths[i];
             out.push_back(j);
@@ -188,7 +172,8 @@ int runSearch(const std::vector<std::string>& argv)
         std::printf("no matching moments\n");
     for (size_t i = 0; i < moments.size(); ++i) {
         const auto& m = moments[i];
-        std::printf("%2zu. %.3f  %s-%s  %s%s%s\n", i + 1, m.score, momentTime(m.start).c_str(), momentTime(m.end).c_str(),
+        std::printf("%2zu. %.3f  %s-%s  %s%s%s\n", i + 1, m.score, search::momentClock(m.start).c_str(),
+                    search::momentClock(m.end).c_str(),
                     m.path.c_str(), m.status == store::FileStatus::Offline ? "  (offline)" : "",
                     thumbPaths[i].empty() ? "" : ("  [" + thumbPaths[i] + "]").c_str());
     }

@@ -162,14 +162,6 @@ std::string secondsText(int64_t ms)
 }
 
 // "1:05.2", as the CLI prints moments.
-std::string clockText(double seconds)
-{
-    const long tenths = std::lround(std::max(seconds, 0.0) * 10);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%ld:%02ld.%ld", tenths / 600, (tenths / 10) % 60, tenths % 10);
-    return buf;
-}
-
 std::string scoreText(float score)
 {
     char buf[32];
@@ -371,16 +363,9 @@ std::string renderJson(const std::vector<Entry>& entries)
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : entries) {
         const Moment& m = *e.moment;
-        // The shape of `vopsearch-cli search --json` (app/cli/CmdSearch.cpp), times unrounded.
-        out.push_back({{"path", requireUtf8(e.relative ? *e.relative : m.path, PlaylistFormat::Json)},
-                       {"start", m.start},
-                       {"end", m.end},
-                       {"score", m.score},
-                       {"file_id", m.fileId},
-                       {"segment_id", m.segmentId},
-                       {"segment_ids", m.segmentIds},
-                       {"status", store::toString(m.status)},
-                       {"duration", m.fileDuration}});
+        nlohmann::json j = momentJson(m); // times unrounded
+        j["path"] = requireUtf8(e.relative ? *e.relative : m.path, PlaylistFormat::Json);
+        out.push_back(std::move(j));
     }
     return out.dump(2) + "\n";
 }
@@ -454,9 +439,32 @@ const char* playlistFormatNames()
     return "m3u8|xspf|edl|csv|json";
 }
 
+std::string momentClock(double seconds)
+{
+    if (!(seconds >= 0))
+        seconds = 0;
+    const long tenths = std::lround(seconds * 10);
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%ld:%02ld.%ld", tenths / 600, (tenths / 10) % 60, tenths % 10);
+    return buf;
+}
+
+nlohmann::json momentJson(const Moment& m)
+{
+    return {{"path", m.path},
+            {"start", m.start},
+            {"end", m.end},
+            {"score", m.score},
+            {"file_id", m.fileId},
+            {"segment_id", m.segmentId},
+            {"segment_ids", m.segmentIds},
+            {"status", store::toString(m.status)},
+            {"duration", m.fileDuration}};
+}
+
 std::string momentTitle(const Moment& m)
 {
-    return displayText(fs::path(m.path).filename().string()) + " " + clockText(m.start) + "-" + clockText(m.end);
+    return displayText(fs::path(m.path).filename().string()) + " " + momentClock(m.start) + "-" + momentClock(m.end);
 }
 
 std::string renderPlaylist(const std::vector<Moment>& moments, const std::string& playlistPath,

@@ -14,6 +14,8 @@
 // start and an EDL without moments. Files are written atomically (temp + fsync + rename).
 #include "search/Moment.h"
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +33,14 @@ std::string playlistFilterName(PlaylistFormat f);
 const char* playlistExtension(PlaylistFormat f);                   // ".m3u8", ...
 // "m3u8|xspf|edl|csv|json": for usage texts and error messages.
 const char* playlistFormatNames();
+
+// A position in a video as "1:05.2" (minutes:seconds.tenths; moments are often shorter than a
+// second's rounding). Negative or not a number: "0:00.0".
+std::string momentClock(double seconds);
+
+// One moment as `vopsearch-cli search --json` prints it and the JSON playlist holds it:
+// {"path", "start", "end", "score", "file_id", "segment_id", "segment_ids", "status", "duration"}.
+nlohmann::json momentJson(const Moment& m);
 
 // A moment's display title: file name and time range, "beach.mp4 1:05.2-1:12.0"; always valid
 // UTF-8 without control characters (those become U+FFFD), so every format can hold it.
