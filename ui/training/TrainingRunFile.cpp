@@ -5,6 +5,8 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <map>
+
 namespace vop::ui {
 
 namespace {
@@ -36,14 +38,11 @@ bool saveRunFile(const QString& runFile, const SavedRun& run)
                      {QStringLiteral("template"), qs(d.options.captionTemplate)},
                      {QStringLiteral("videos"), qs(d.options.videoDir)},
                      {QStringLiteral("validation"), d.validationFraction}};
-    QJsonObject opts{{QStringLiteral("variant"), qs(variantName(o.prompts.variant))},
-                     {QStringLiteral("text_length"), o.prompts.textLength},
-                     {QStringLiteral("visual_length"), o.prompts.visualLength},
-                     {QStringLiteral("video_length"), o.prompts.videoLength},
-                     {QStringLiteral("frames"), o.prompts.frames},
-                     {QStringLiteral("depth"), o.prompts.depth},
-                     {QStringLiteral("split_depth"), o.prompts.splitDepth},
-                     {QStringLiteral("context"), qs(contextModuleName(o.prompts.context))},
+    // The prompt options as a prompt-set file records them (PromptOptions::toMetadata).
+    QJsonObject prompts;
+    for (const auto& [key, value] : o.prompts.toMetadata())
+        prompts.insert(qs(key), qs(value));
+    QJsonObject opts{{QStringLiteral("prompts"), prompts},
                      {QStringLiteral("epochs"), o.epochs},
                      {QStringLiteral("batch"), o.batch},
                      {QStringLiteral("lr"), o.lr},
@@ -76,15 +75,11 @@ std::optional<SavedRun> loadRunFile(const QString& runFile)
     r.data.options.videoDir = str(data, "videos");
     r.data.validationFraction = real(data, "validation", 0.1);
     try {
-        auto& p = r.options.prompts;
-        p.variant = parseVariant(str(opts, "variant", "vop"));
-        p.context = parseContextModule(str(opts, "context", "bilstm"));
-        p.textLength = num(opts, "text_length", p.textLength);
-        p.visualLength = num(opts, "visual_length", p.visualLength);
-        p.videoLength = num(opts, "video_length", p.videoLength);
-        p.frames = num(opts, "frames", p.frames);
-        p.depth = num(opts, "depth", p.depth);
-        p.splitDepth = num(opts, "split_depth", p.splitDepth);
+        std::map<std::string, std::string> prompts;
+        const auto saved = opts.value(QStringLiteral("prompts")).toObject();
+        for (auto it = saved.begin(); it != saved.end(); ++it)
+            prompts[it.key().toStdString()] = it.value().toString().toStdString();
+        r.options.prompts = PromptOptions::fromMetadata(prompts);
     } catch (const std::exception&) {
         return std::nullopt;
     }
