@@ -90,23 +90,10 @@ VopPrompts loadPromptSet(const std::string& path, const ClipConfig& config, cons
     if (!expectVariant.empty() && variantName(info.options.variant) != expectVariant)
         throw InputError("prompt set '" + path + "' is for variant " + variantName(info.options.variant) + ", not " +
                          expectVariant);
-    if (!info.backbone.shape.empty() && info.backbone.shape != config.summary())
-        throw InputError("prompt set '" + path + "' was made for another backbone (" + info.backbone.shape +
-                         "); the loaded model is " + config.summary());
-    if (!info.backbone.sha256.empty() && !backbone.sha256.empty() && info.backbone.sha256 != backbone.sha256)
-        throw InputError("prompt set '" + path + "' was made for checkpoint sha256 " + info.backbone.sha256.substr(0, 12) +
-                         "..., but the loaded checkpoint is " + backbone.sha256.substr(0, 12) +
-                         "...: same shape, other weights; fit the prompts again for this model");
+    requireSameBackbone(path, info.backbone, {backbone.sha256, config.summary()});
     VopPrompts prompts(config, info.options);
     prompts->load(tensors);
     return prompts;
-}
-
-PromptSetInfo checkPromptSet(const std::string& path, const ClipConfig& config, const BackboneIdentity& backbone)
-{
-    torch::NoGradGuard noGrad;
-    loadPromptSet(path, config, backbone);
-    return readPromptSetInfo(path);
 }
 
 bool promptSetIsTextOnly(const std::string& path)
@@ -116,6 +103,18 @@ bool promptSetIsTextOnly(const std::string& path)
         if (isVisualPromptTensor(t.name))
             return false;
     return true;
+}
+
+void requireSameBackbone(const std::string& setName, const BackboneIdentity& made, const BackboneIdentity& loaded,
+                         const std::string& modelName)
+{
+    if (!made.shape.empty() && !loaded.shape.empty() && made.shape != loaded.shape)
+        throw InputError("prompt set '" + setName + "' was made for another backbone (" + made.shape + "); " + modelName +
+                         " is " + loaded.shape);
+    if (!made.sha256.empty() && !loaded.sha256.empty() && made.sha256 != loaded.sha256)
+        throw InputError("prompt set '" + setName + "' was made for checkpoint sha256 " + made.sha256.substr(0, 12) +
+                         "..., but " + modelName + " is " + loaded.sha256.substr(0, 12) +
+                         "...: same shape, other weights; fit the prompts again for this model");
 }
 
 } // namespace vop

@@ -31,10 +31,12 @@ struct PromptSetInfo {
 // of the wrong shape for its variant (a damaged file).
 PromptSetInfo readPromptSetInfo(const std::string& path);
 
-// Reads the whole file as `config`'s prompt set would be loaded (every tensor present and
-// well-shaped, the backbone's shape and, when both are known, its sha256 equal) and discards it.
-// Throws InputError saying what is wrong.
-PromptSetInfo checkPromptSet(const std::string& path, const ClipConfig& config, const BackboneIdentity& backbone);
+// Throws InputError when a set made for the backbone `made` cannot be used with `loaded`: their
+// shapes (ClipConfig::summary) differ, or both know the checkpoint sha256 and those differ (same
+// shape, other weights). An empty shape or sha256 on either side is not compared. `setName` and
+// `modelName` ("the loaded model", "the library's model ViT-B-32.pt") name both in the message.
+void requireSameBackbone(const std::string& setName, const BackboneIdentity& made, const BackboneIdentity& loaded,
+                         const std::string& modelName = "the loaded model");
 
 // Whether a prompt-set file holds text prompts only (no `visual.*` / `context.*` tensor: videos
 // encode as zero-shot CLIP). Cheap: reads the header. InputError when it cannot be read.

@@ -136,15 +136,6 @@ void LibraryService::loadModel(JobControl* job) { d->ensureEncoder(job); }
 
 library::SpaceIdentity LibraryService::activeSpace() { return d->activeSpace(); }
 
-PromptSetInfo LibraryService::checkPromptSet(const std::string& path)
-{
-    if (!paths::fileExists(path))
-        throw InputError("no such file: '" + path + "'");
-    auto encoder = d->ensureEncoder(nullptr);
-    std::lock_guard<std::mutex> g(d->encoderMu);
-    return vop::checkPromptSet(path, encoder->config(), encoder->backbone());
-}
-
 SearchResponse LibraryService::search(const SearchRequest& request, JobControl* job)
 {
     if (request.kind == SearchRequest::Kind::Text && search::parseQuery(request.text).positive.empty())

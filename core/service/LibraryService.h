@@ -22,7 +22,6 @@
 // their JobControl (see Job.h) and never let an exception escape a worker.
 #include "library/EmbeddingSpace.h"
 #include "library/Indexer.h"
-#include "prompts/PromptSetInfo.h"
 #include "search/Moment.h"
 #include "search/PlaylistExport.h"
 #include "search/Searcher.h"
@@ -199,10 +198,6 @@ public:
     void loadModel(JobControl* job = nullptr);
     // What the loaded (or the configured) model computes: its space.
     library::SpaceIdentity activeSpace();
-    // Checks that a prompt-set file can be used with the configured model (loads the model when
-    // it is not loaded yet: blocking) and returns what it says about itself. InputError with the
-    // reason for a damaged file or a set made for another backbone.
-    PromptSetInfo checkPromptSet(const std::string& path);
 
     // Library -------------------------------------------------------------------------------
     LibraryStatus status(const StatusOptions& options = {});

@@ -78,14 +78,10 @@ BackboneInfo describeBackbone(const std::string& checkpoint, const std::string& 
 
 void checkFitsBackbone(const PromptSetEntry& set, const BackboneInfo& backbone)
 {
-    const std::string model = fs::path(backbone.checkpoint).filename().string();
-    if (backbone.config && !set.backboneShape.empty() && set.backboneShape != backbone.config->summary())
-        throw InputError("prompt set '" + set.name + "' was made for another backbone (" + set.backboneShape +
-                         "); the library's model " + model + " is " + backbone.config->summary());
-    if (!set.backboneSha256.empty() && !backbone.sha256.empty() && set.backboneSha256 != backbone.sha256)
-        throw InputError("prompt set '" + set.name + "' was made for checkpoint sha256 " +
-                         set.backboneSha256.substr(0, 12) + "..., but the library's model " + model + " is " +
-                         backbone.sha256.substr(0, 12) + "...: fit the prompts again for this model");
+    // The shape is compared only where the checkpoint's shape could be read off its header.
+    requireSameBackbone(set.name, {set.backboneSha256, set.backboneShape},
+                        {backbone.sha256, backbone.config ? backbone.config->summary() : std::string()},
+                        "the library's model " + fs::path(backbone.checkpoint).filename().string());
 }
 
 PromptSetLibrary::PromptSetLibrary(std::string dir) : m_dir(dir.empty() ? defaultDir() : std::move(dir)) {}
