@@ -142,7 +142,7 @@ SearchResponse LibraryService::search(const SearchRequest& request, JobControl* 
         throw InputError("type what you remember, e.g. \"kids building a sandcastle at dusk\"");
     d->requireDatabase();
     store::Catalog catalog(d->options.dbPath);
-    auto resolved = d->resolve(catalog);
+    auto resolved = d->resolve(catalog, /*withCounts=*/false);
     std::shared_ptr<VopEncoder> encoder;
     if (request.kind != SearchRequest::Kind::Segment)
         encoder = resolved.previousSettings ? d->ensureFallbackEncoder(*resolved.previousSettings, job)

@@ -206,7 +206,8 @@ struct LibraryService::Impl {
 
     // Which space answers a search now: the active one, or the previous set's while the active
     // one is incomplete and the previous one holds more. Drops the fallback once the active
-    // space is complete.
+    // space is complete. `withCounts` false (a search): without a fallback nothing needs the
+    // catalog's counts, which cost a scan of big tables on every query, so status stays unfilled.
     struct Resolution {
         ActiveSetStatus status;
         library::SpaceIdentity activeId, answerId;
@@ -214,18 +215,12 @@ struct LibraryService::Impl {
         std::optional<ModelSettings> previousSettings; // set when the previous set answers
     };
 
-    Resolution resolve(store::Catalog& catalog)
+    Resolution resolve(store::Catalog& catalog, bool withCounts = true)
     {
         Resolution r;
         const ModelSettings s = settings();
         r.activeId = activeSpace();
         r.activeKey = library::findSpace(catalog, r.activeId);
-        auto& st = r.status;
-        st.known = true;
-        st.description = r.activeId.describe();
-        st.textOnly = r.activeId.textOnly;
-        st.embeddings = r.activeKey ? catalog.embeddingStats(r.activeKey->modelId, r.activeKey->promptSetId).count : 0;
-        st.segments = catalog.counts().segments;
         r.answerId = r.activeId;
         r.answerKey = r.activeKey;
         std::optional<ModelSettings> previous;
@@ -236,6 +231,14 @@ struct LibraryService::Impl {
             if (previous && fallbackSettings && *fallbackSettings == *previous)
                 previousSpace = fallbackSpace;
         }
+        auto& st = r.status;
+        st.description = r.activeId.describe();
+        st.textOnly = r.activeId.textOnly;
+        if (!withCounts && !previous)
+            return r;
+        st.known = true;
+        st.embeddings = r.activeKey ? catalog.embeddingStats(r.activeKey->modelId, r.activeKey->promptSetId).count : 0;
+        st.segments = catalog.counts().segments;
         if (previous) {
             try {
                 const library::SpaceIdentity pid =
