@@ -3,6 +3,7 @@
 // model plus its tokenizer on a device, encoding images and texts to plain float vectors.
 // Thread-compatible: one encoder is used by one thread at a time.
 #include "model/ClipConfig.h"
+#include "model/Precision.h"
 #include "util/Image.h"
 
 #include <functional>
@@ -23,7 +24,10 @@ public:
         std::string checkpoint;        // required unless synthetic
         std::string vocab;             // BPE file; default: resolved next to the checkpoint / model folders
         std::string device = "auto";   // auto | cpu | cuda | cuda:N
-        bool halfOnCuda = true;        // fp16 compute on CUDA (CPU always computes in fp32)
+        bool halfOnCuda = true;        // fp16 compute on CUDA
+        // CPU precision of the image and the text tower (Precision.h). Training always runs fp32.
+        Precision imagePrecision = Precision::Fp32;
+        Precision textPrecision = Precision::Fp32;
         int threads = 0;               // CPU threads for torch; 0 = all cores
         std::function<bool(double)> progress; // loading progress; return false to cancel
     };
