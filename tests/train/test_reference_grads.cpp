@@ -41,7 +41,9 @@ std::string whyNoReference()
     auto r = test::runShell(test::shellQuote(python()) + " -c 'import torch' 2>&1");
     if (r.code == 0)
         return "";
-    return python() + " cannot import torch (install python3-torch: packaging/install-deps.sh): " + r.out;
+    auto last = r.out.substr(0, r.out.find_last_not_of("\n") + 1);
+    last = last.substr(last.find_last_of('\n') + 1); // "ModuleNotFoundError: No module named 'torch'"
+    return python() + " cannot import torch (" + last + "); install python3-torch (packaging/install-deps.sh)";
 }
 
 // B clips of F frames, R x R: a coloured square (colour by clip) moving across a grey field,
@@ -139,6 +141,20 @@ VOP_TEST(everyVariantMatchesTheReferenceStep)
         return;
     }
     for (const char* v : {"vop", "vop-p", "vop-c", "vop-f", "vop-fp", "vop-fc"}) compareVariant(v, "");
+}
+
+// The reference's CLIP against the fixture's golden embeddings (images, a wide image through
+// Pillow-exact preprocessing, texts): what makes it a reference for the steps below.
+VOP_TEST(referenceClipMatchesTheGoldenEmbeddings)
+{
+    if (auto why = whyNoReference(); !why.empty()) {
+        std::cout << "  skipped: " << why << std::endl;
+        return;
+    }
+    auto r = test::runCommand(test::shellQuote(python()), std::string(VOP_REFERENCE_PY) + " golden " +
+                                                              test::sharedDir() + "/fixtures/clip-tiny", true);
+    std::cout << r.out;
+    VOP_CHECK(r.code == 0);
 }
 
 VOP_TEST(promptOptionsMatchTheReferenceStep)
