@@ -11,7 +11,10 @@ checkpoint once by py_index_stack.py --write-random-checkpoint. Then R rounds, t
 alternating order, each a whole process from a fresh catalog / index folder (model load
 included). Prints each time, the medians and the median of the per-round ratios
 (Python / vopsearch: > 1 means vopsearch is faster), and the load average before and after.
-Exits 1 when the two sides did not sample the same number of frames and segments.
+Exits 1 when the two sides did not sample the same number of frames and segments. At the end it
+compares the two sides' segment embeddings of each video (the catalog's vectors against the ones
+read back from the hnswlib index): cosine of the same video on both sides against the cosine
+between different videos, to show both did the same work on the same frames.
 Run it nice'd on a shared machine (nice -n 10) and report the load with the figures.
 """
 import argparse
@@ -71,6 +74,46 @@ def python_side(a, library, checkpoint):
                      "stages": j["seconds"]}
 
 
+def python_vectors(out):
+    import hnswlib
+    with open(os.path.join(out, "segments.json")) as f:
+        keys = json.load(f)
+    index = hnswlib.Index(space="cosine", dim=512)
+    index.load_index(os.path.join(out, "segments.hnsw"))
+    vectors = index.get_items(list(range(len(keys))))
+    return {(k[0], round(k[1], 3)): v for k, v in zip(keys, vectors)}
+
+
+def catalog_vectors(db):
+    import sqlite3
+    import numpy as np
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT f.path, s.start_s, e.vector FROM embeddings e JOIN segments s ON e.segment_id = s.id "
+                       "JOIN files f ON s.file_id = f.id").fetchall()
+    con.close()
+    return {(os.path.abspath(p), round(s, 3)): np.frombuffer(v, dtype=np.float32) for p, s, v in rows}
+
+
+def compare_embeddings(a):
+    """Cosine of each segment on both sides, and between different segments (the baseline)."""
+    import numpy as np
+    cpp = catalog_vectors(os.path.join(a.dir, "catalog.sqlite3"))
+    py = python_vectors(os.path.join(a.dir, "py-index"))
+    keys = sorted(set(cpp) & set(py))
+    if not keys or len(keys) != len(cpp) or len(keys) != len(py):
+        print("embeddings: the two sides' segments differ (%d vs %d, %d in common)" % (len(cpp), len(py), len(keys)))
+        return False
+    unit = lambda v: np.asarray(v, dtype=np.float64) / np.linalg.norm(v)
+    C = np.stack([unit(cpp[k]) for k in keys])
+    P = np.stack([unit(py[k]) for k in keys])
+    cos = C @ P.T
+    same = np.diag(cos)
+    other = cos[~np.eye(len(keys), dtype=bool)]
+    print("embeddings, same segment on both sides: cosine min %.4f median %.4f; different segments: median %.4f max %.4f"
+          % (same.min(), np.median(same), np.median(other), other.max()))
+    return bool(same.min() > other.max())
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--clips", type=int, default=16)
@@ -100,6 +143,9 @@ def main(argv):
             ok = False
     ratios = [p / c for p, c in zip(times["python"], times["vopsearch"])]
     print("load average after: %.2f %.2f %.2f" % os.getloadavg())
+    if not compare_embeddings(a):
+        print("MISMATCH: some segment is closer to another video's on the other side than to its own")
+        ok = False
     print("median vopsearch %.2f s, python %.2f s; per-round ratios %s; median ratio (python / vopsearch) %.2fx"
           % (statistics.median(times["vopsearch"]), statistics.median(times["python"]),
              " ".join("%.2f" % x for x in ratios), statistics.median(ratios)))

@@ -9,7 +9,8 @@ issue 12's side-by-side benchmark (tools/bench-vs-python.sh runs both).
     centre crop, normalise): tools/vop_reference.py preprocess;
   - model: the reference CLIP of tools/vop_reference.py, fp32, torch's default threads;
   - one embedding per segment: frame embeddings normalised, averaged, normalised;
-  - an hnswlib index (cosine, M=16, efConstruction=200) saved to --out.
+  - an hnswlib index (cosine, M=16, efConstruction=200) saved to --out (segments.hnsw, with
+    segments.json: [path, start, end] of each vector, in the index's order).
 Run with Debian's python3 (/usr/bin/python3: python3-torch, python3-opencv, python3-pil,
 python3-hnswlib). Prints one JSON object (--json) or a summary: videos, segments, frames per
 video, and the time of each stage; the whole-process time is the caller's to measure.
@@ -97,7 +98,7 @@ def index_videos(args):
     t = time.monotonic()
     clip = ref.Clip.from_file(args.checkpoint)
     timer.add("load", t)
-    embeddings, per_video = [], {}
+    embeddings, per_video, keys = [], {}, []
     for path in video_files(args.root):
         t = time.monotonic()
         cap = cv2.VideoCapture(path)
@@ -114,6 +115,7 @@ def index_videos(args):
             embeddings.append(ref.pool_frames(e))
         timer.add("encode", t)
         per_video[path] = len(segments) * args.frames
+        keys += [[os.path.abspath(path), s, e] for s, e in segments]
     t = time.monotonic()
     vectors = torch.cat(embeddings).numpy() if embeddings else None
     os.makedirs(args.out, exist_ok=True)
@@ -122,6 +124,8 @@ def index_videos(args):
         index.init_index(max_elements=len(vectors), ef_construction=200, M=16)
         index.add_items(vectors, list(range(len(vectors))))
         index.save_index(os.path.join(args.out, "segments.hnsw"))
+        with open(os.path.join(args.out, "segments.json"), "w") as f:  # [path, start, end] per vector
+            json.dump(keys, f)
     timer.add("index", t)
     return {"videos": len(per_video), "segments": 0 if vectors is None else len(vectors),
             "frames_per_video": sorted(set(per_video.values())), "frames": sum(per_video.values()),
