@@ -23,6 +23,7 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <fstream>
 
 using namespace vop;
@@ -89,6 +90,30 @@ double relMaxAbs(const torch::Tensor& a, const torch::Tensor& ref)
     return (a - ref).abs().max().item<double>() / std::max(ref.abs().max().item<double>(), 1e-30);
 }
 
+bool isGradient(const std::string& name) { return name.rfind("grad.", 0) == 0; }
+
+// Every prompt tensor's gradient on both sides: {worst relative max-abs error, tensors}.
+std::pair<double, int> compareGradients(const WeightMap& cpp, const WeightMap& ref)
+{
+    double worst = 0;
+    int grads = 0;
+    for (const auto& [name, g] : cpp) {
+        if (!isGradient(name)) continue;
+        ++grads;
+        VOP_REQUIRE(ref.count(name));
+        const double err = relMaxAbs(g, ref.at(name));
+        const double size = ref.at(name).abs().max().item<double>();
+        worst = std::max(worst, err);
+        if (!(err <= 1e-4) || size == 0)
+            std::cerr << "  " << name << ": relative max-abs error " << err << ", max |g| " << size << std::endl;
+        VOP_CHECK(err <= 1e-4);
+        VOP_CHECK(size > 0);
+    }
+    VOP_CHECK(grads > 0);
+    VOP_CHECK_EQ(grads, int(std::count_if(ref.begin(), ref.end(), [](const auto& kv) { return isGradient(kv.first); })));
+    return {worst, grads};
+}
+
 // Runs both sides for one variant (`extra`: more vop_train_step options) and compares.
 void compareVariant(const std::string& variant, const std::string& extra)
 {
@@ -110,20 +135,7 @@ void compareVariant(const std::string& variant, const std::string& extra)
     auto a = readSafeTensors(cpp), b = readSafeTensors(ref);
     const double lossErr = relMaxAbs(a.at("loss"), b.at("loss"));
     VOP_CHECK(lossErr <= 1e-5);
-    double worst = 0;
-    int grads = 0;
-    for (const auto& [name, g] : a) {
-        if (name.rfind("grad.", 0) != 0) continue;
-        ++grads;
-        VOP_REQUIRE(b.count(name));
-        const double err = relMaxAbs(g, b.at(name));
-        worst = std::max(worst, err);
-        if (!(err <= 1e-4) || b.at(name).abs().max().item<double>() == 0)
-            std::cerr << "  " << name << ": relative max-abs error " << err << std::endl;
-        VOP_CHECK(err <= 1e-4);
-        VOP_CHECK(b.at(name).abs().max().item<double>() > 0);
-    }
-    VOP_CHECK(grads > 0);
+    const auto [worst, grads] = compareGradients(a, b);
     const double video = (a.at("video") - b.at("video")).abs().max().item<double>();
     const double text = (a.at("text") - b.at("text")).abs().max().item<double>();
     std::cout << "  loss rel err " << lossErr << ", worst gradient rel max-abs " << worst << " over " << grads
