@@ -17,6 +17,10 @@ PACKAGES=(
   mpv vlc-bin vlc-plugin-base
   # tests: the local HTTP server of the model-download test (tests/service/range_server.py)
   python3
+  # tests: the independent PyTorch reference of the training step (tests/train/test_reference_grads,
+  # tools/vop_reference.py; skipped without it); benchmarks: the Python research stack of
+  # tools/py_index_stack.py / tools/bench_vs_python.py (OpenCV, Pillow, hnswlib)
+  python3-torch python3-opencv python3-pil python3-hnswlib
   # store
   libsqlite3-dev sqlite3 libhnswlib-dev
   # support libraries

@@ -139,20 +139,28 @@ PromptStepper::PromptStepper(VopModel& model, const TrainOptions& o) : m_model(m
     m_opt = std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(o.lr).weight_decay(o.weightDecay));
 }
 
+PromptStepper::Forward PromptStepper::lossAndGradients(const torch::Tensor& frames, const torch::Tensor& ids,
+                                                       const torch::Tensor& positives)
+{
+    m_opt->zero_grad();
+    Forward f;
+    f.clips = m_model.encodeClips(frames);                                           // [B, E] normalised
+    f.texts = F::normalize(m_model.encodeText(ids).to(torch::kFloat32),
+                           F::NormalizeFuncOptions().dim(-1));                       // [B, E]
+    auto scale = m_model.clip()->logit_scale.detach().to(torch::kFloat32).exp().clamp_max(100.0);
+    auto logits = scale * torch::matmul(f.texts, f.clips.t());                       // [B text, B clip]
+    f.loss = multiPositiveInfoNce(logits, positives);
+    f.loss.backward();
+    return f;
+}
+
 double PromptStepper::step(const torch::Tensor& frames, const torch::Tensor& ids, const torch::Tensor& positives,
                            double lrFactor)
 {
     auto& groups = m_opt->param_groups();
     for (size_t g = 0; g < groups.size(); ++g)
         static_cast<torch::optim::AdamWOptions&>(groups[g].options()).lr(m_baseLr[g] * lrFactor);
-    m_opt->zero_grad();
-    auto clips = m_model.encodeClips(frames);                                        // [B, E] normalised
-    auto texts = F::normalize(m_model.encodeText(ids).to(torch::kFloat32),
-                              F::NormalizeFuncOptions().dim(-1));                    // [B, E]
-    auto scale = m_model.clip()->logit_scale.detach().to(torch::kFloat32).exp().clamp_max(100.0);
-    auto logits = scale * torch::matmul(texts, clips.t());                           // [B text, B clip]
-    auto loss = multiPositiveInfoNce(logits, positives);
-    loss.backward();
+    const auto loss = lossAndGradients(frames, ids, positives).loss;
     if (m_options.maxGradNorm > 0)
         torch::nn::utils::clip_grad_norm_(m_params, m_options.maxGradNorm);
     m_opt->step();

@@ -59,7 +59,18 @@ class PromptStepper {
 public:
     PromptStepper(VopModel& model, const TrainOptions& options);
 
-    // One update with the learning rates scaled by lrFactor; returns the loss.
+    // The first half of step(): zero the gradients, forward, loss, backward; no clipping, no
+    // update. The gradients are left in the prompt tensors' grad() (the reference test reads
+    // them: tests/train/test_reference_grads).
+    struct Forward {
+        torch::Tensor loss;  // scalar
+        torch::Tensor clips; // [B, E] normalised clip embeddings
+        torch::Tensor texts; // [B, E] normalised caption embeddings
+    };
+    Forward lossAndGradients(const torch::Tensor& frames, const torch::Tensor& ids, const torch::Tensor& positives);
+
+    // One update with the learning rates scaled by lrFactor: lossAndGradients(), then the
+    // gradient-norm clip and the AdamW update; returns the loss.
     double step(const torch::Tensor& frames, const torch::Tensor& ids, const torch::Tensor& positives,
                 double lrFactor);
     torch::optim::AdamW& optimizer() { return *m_opt; }
