@@ -78,6 +78,7 @@ struct VideoDecoder::Impl {
     void openCodec();
     void describe();
     void scanDuration();
+    void checkLimits() const;
 
     int readVideoPacket();
     bool nextFrame();
