@@ -90,6 +90,36 @@ void fsyncPath(const std::string& path, bool directory)
     ::close(fd);
 }
 
+// hnswlib's loader trusts the graph it reads, and its search follows every link without a bound
+// check: a link to an element that does not exist (or not on that level) reads outside the
+// graph. The checksum catches damage on disk, not a file written wrong, so the graph is checked
+// here. "" when sound, else what is wrong.
+std::string graphProblem(const Hnsw& hn)
+{
+    const size_t n = hn.cur_element_count;
+    if (n == 0)
+        return "";
+    if (hn.enterpoint_node_ >= n || hn.element_levels_[hn.enterpoint_node_] != hn.maxlevel_)
+        return "its entry point is not an element of the top level";
+    for (size_t i = 0; i < n; ++i) {
+        const int top = hn.element_levels_[i];
+        if (top > hn.maxlevel_)
+            return "element " + std::to_string(i) + " is above the top level";
+        for (int level = 0; level <= top; ++level) {
+            auto* list = hn.get_linklist_at_level(hnswlib::tableint(i), level);
+            const size_t count = hn.getListCount(list);
+            if (count > (level == 0 ? hn.maxM0_ : hn.maxM_))
+                return "element " + std::to_string(i) + " has " + std::to_string(count) + " links on level " + std::to_string(level);
+            const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+            for (size_t k = 0; k < count; ++k)
+                if (links[k] >= n || hn.element_levels_[links[k]] < level)
+                    return "element " + std::to_string(i) + " links to " + std::to_string(links[k]) + " on level " +
+                           std::to_string(level) + ", which is not there";
+        }
+    }
+    return "";
+}
+
 } // namespace
 
 std::string IndexKey::toString() const
@@ -493,6 +523,8 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, const st
         hn.cur_element_count = 0; // the destructor must not walk half-loaded link lists
         throw reject(std::string("could not be loaded: ") + e.what());
     }
+    if (const auto problem = graphProblem(hn); !problem.empty())
+        throw reject("has a damaged graph: " + problem);
     int64_t maxLabel = 0;
     for (const auto& [label, internal] : hn.label_lookup_)
         maxLabel = std::max<int64_t>(maxLabel, static_cast<int64_t>(label));
