@@ -100,8 +100,9 @@ void requireTextFileSize(const std::string& path)
     std::error_code ec;
     const auto size = fs::file_size(path, ec);
     if (!ec && size > kMaxTextFileBytes)
-        throw InputError("'" + path + "' is " + std::to_string(size >> 20) + " MiB; vopsearch reads dataset text files of up to " +
-                         std::to_string(kMaxTextFileBytes >> 20) + " MiB (split it, or keep fewer captions per video)");
+        throw InputError("'" + path + "' is " + std::to_string((size + (1u << 20) - 1) >> 20) + " MiB, more than the " +
+                         std::to_string(kMaxTextFileBytes >> 20) +
+                         " MiB vopsearch reads in a dataset text file (split it, or keep fewer captions per video)");
 }
 
 // Reads a text file into lines (a UTF-8 BOM dropped, "\r" stripped). False when unreadable.

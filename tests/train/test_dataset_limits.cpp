@@ -126,7 +126,7 @@ VOP_TEST(oversizedAnnotationFileIsRefusedUnread)
         } catch (const InputError& e) {
             message = e.what();
         }
-        VOP_CHECK(message.find("MiB; vopsearch reads dataset text files of up to 256 MiB") != std::string::npos);
+        VOP_CHECK(message.find("is 257 MiB, more than the 256 MiB vopsearch reads in a dataset text file") != std::string::npos);
     }
 }
 
