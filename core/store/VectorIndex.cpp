@@ -90,6 +90,35 @@ void fsyncPath(const std::string& path, bool directory)
     ::close(fd);
 }
 
+// Whether the index file matches its sidecar (size, hnswlib header, checksum) before hnswlib
+// reads it: "" when it does, else why not (after "the index '<path>' ").
+std::string fileProblem(const std::string& path, const IndexFileMeta& meta, int dim)
+{
+    std::error_code ec;
+    const uint64_t fileSize = std::filesystem::file_size(path, ec);
+    if (ec || fileSize != meta.fileSize)
+        return ("is " + std::to_string(fileSize) + " bytes, its metadata says " + std::to_string(meta.fileSize) +
+                     " (truncated or replaced)");
+    HnswHeader h{};
+    if (fileSize < kHeaderBytes || !readHeader(path, h))
+        return ("is too short to be an index");
+    const size_t linkBytes0 = h.maxM0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+    const size_t vecBytes = static_cast<size_t>(dim) * sizeof(float);
+    const bool headerOk = h.offsetLevel0 == 0 && h.curElements == meta.elements && h.M == meta.M &&
+                          h.maxM == h.M && h.maxM0 == 2 * h.M && h.offsetData == linkBytes0 &&
+                          h.labelOffset == linkBytes0 + vecBytes &&
+                          h.sizeDataPerElement == linkBytes0 + vecBytes + sizeof(hnswlib::labeltype) &&
+                          h.maxLevel >= (h.curElements ? 0 : -1) && h.maxLevel < 64 &&
+                          (h.curElements == 0 || h.enterPoint < h.curElements) &&
+                          kHeaderBytes + uint64_t(h.curElements) * h.sizeDataPerElement <= fileSize;
+    if (!headerOk)
+        return ("has a header that does not match its metadata (damaged, or written by another hnswlib)");
+    const detail::FileDigest digest = detail::digestFile(path);
+    if (digest.size != meta.fileSize || detail::toHex(digest.xxh64) != meta.checksum)
+        return ("is damaged: its checksum " + detail::toHex(digest.xxh64) + " does not match " + meta.checksum);
+    return "";
+}
+
 // hnswlib's loader trusts the graph it reads, and its search follows every link without a bound
 // check: a link to an element that does not exist (or not on that level) reads outside the
 // graph. The checksum catches damage on disk, not a file written wrong, so the graph is checked
@@ -478,27 +507,8 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, const st
     if (meta.count > meta.elements || meta.M < 2 || meta.M > 10000)
         throw reject("has inconsistent metadata");
 
-    const uint64_t fileSize = std::filesystem::file_size(path, ec);
-    if (ec || fileSize != meta.fileSize)
-        throw reject("is " + std::to_string(fileSize) + " bytes, its metadata says " + std::to_string(meta.fileSize) +
-                     " (truncated or replaced)");
-    HnswHeader h{};
-    if (fileSize < kHeaderBytes || !readHeader(path, h))
-        throw reject("is too short to be an index");
-    const size_t linkBytes0 = h.maxM0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
-    const size_t vecBytes = static_cast<size_t>(dim) * sizeof(float);
-    const bool headerOk = h.offsetLevel0 == 0 && h.curElements == meta.elements && h.M == meta.M &&
-                          h.maxM == h.M && h.maxM0 == 2 * h.M && h.offsetData == linkBytes0 &&
-                          h.labelOffset == linkBytes0 + vecBytes &&
-                          h.sizeDataPerElement == linkBytes0 + vecBytes + sizeof(hnswlib::labeltype) &&
-                          h.maxLevel >= (h.curElements ? 0 : -1) && h.maxLevel < 64 &&
-                          (h.curElements == 0 || h.enterPoint < h.curElements) &&
-                          kHeaderBytes + uint64_t(h.curElements) * h.sizeDataPerElement <= fileSize;
-    if (!headerOk)
-        throw reject("has a header that does not match its metadata (damaged, or written by another hnswlib)");
-    const detail::FileDigest digest = detail::digestFile(path);
-    if (digest.size != meta.fileSize || detail::toHex(digest.xxh64) != meta.checksum)
-        throw reject("is damaged: its checksum " + detail::toHex(digest.xxh64) + " does not match " + meta.checksum);
+    if (const auto problem = fileProblem(path, meta, dim); !problem.empty())
+        throw reject(problem);
 
     auto impl = std::make_unique<Impl>();
     impl->catalogId = catalogId;
