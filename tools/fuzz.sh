@@ -23,7 +23,9 @@ fi
 # Only the target and the torch-free libraries it links are built.
 cmake --build "$build" --target "fuzz_$target" -j "${VOPSEARCH_JOBS:-2}"
 artifacts="$build/artifacts/$target"
-mkdir -p "$artifacts" "$build/corpus/$target"
+mkdir -p "$artifacts" "$build/corpus/$target" "$build/tmp"
+# The targets write their input into a folder under TMPDIR; libFuzzer's exits skip its clean-up.
+export TMPDIR="$build/tmp"
 dict=()
 [ -f "$root/tests/fuzz/$target.dict" ] && dict=(-dict="$root/tests/fuzz/$target.dict")
 exec "$build/tests/fuzz/fuzz_$target" "$build/corpus/$target" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=10 \
