@@ -22,6 +22,14 @@ struct VideoInfo {
     bool encrypted = false;  // the headers carry DRM (CENC) initialisation data
 };
 
+// What a video may claim (docs/RELIABILITY.md). A file whose headers say more is refused with an
+// InputError when it is opened, before a frame is decoded: a damaged or crafted header, not a
+// video anyone can watch. Sampling costs time in proportion to the duration (one embedding per
+// window), so the duration bound also bounds the work one file can cause.
+constexpr int kMaxVideoSide = 16384;                  // pixels, either side
+constexpr int64_t kMaxVideoPixels = 8192ll * 8192;    // 67 megapixels (8K UHD is 33)
+constexpr double kMaxVideoSeconds = 7 * 24 * 3600.0;  // a week
+
 struct ProbeOptions {
     // Decode the first frame too, so that an encrypted or undecodable file is reported here
     // (throws InputError) rather than when its frames are sampled. Off: headers only, and an

@@ -194,6 +194,25 @@ void VideoDecoder::Impl::scanDuration()
     openInput();
 }
 
+// Before the decoder is opened and before a packet is read for the duration scan: FFmpeg sizes
+// its buffers from these.
+void VideoDecoder::Impl::checkDimensions() const
+{
+    const int w = st->codecpar->width, h = st->codecpar->height;
+    if (w > kMaxVideoSide || h > kMaxVideoSide || int64_t(w) * h > kMaxVideoPixels)
+        throw InputError("the video claims " + std::to_string(w) + "x" + std::to_string(h) +
+                         " pixels; vopsearch reads videos up to " + std::to_string(kMaxVideoSide) +
+                         " pixels a side and 8192x8192 in all (a damaged header?)");
+}
+
+void VideoDecoder::Impl::checkDuration() const
+{
+    if (info.duration > kMaxVideoSeconds)
+        throw InputError("the video claims to last " + std::to_string(int64_t(info.duration / 3600)) +
+                         " hours; vopsearch reads videos up to " + std::to_string(int(kMaxVideoSeconds / 3600)) +
+                         " hours long (a damaged header?)");
+}
+
 VideoDecoder::VideoDecoder(const std::string& path, const DecoderOptions& options)
     : d(std::make_unique<Impl>())
 {
@@ -201,8 +220,10 @@ VideoDecoder::VideoDecoder(const std::string& path, const DecoderOptions& option
     d->path = path;
     d->opts = options;
     d->openInput();
+    d->checkDimensions();
     d->openCodec();
     d->describe();
+    d->checkDuration();
     // Matroska reads its cues on the first seek; seeking to the start loads them now.
     if (isMatroska(d->fmt.get()) && d->st->start_time != AV_NOPTS_VALUE)
         av_seek_frame(d->fmt.get(), d->vs, d->st->start_time, AVSEEK_FLAG_BACKWARD);

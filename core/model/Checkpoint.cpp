@@ -1,6 +1,7 @@
 #include "model/Checkpoint.h"
 
 #include "model/SafeTensors.h"
+#include "model/TorchArchive.h"
 #include "util/Error.h"
 #include "util/Log.h"
 
@@ -136,6 +137,7 @@ Checkpoint readCheckpoint(const std::string& path, const std::function<bool(doub
         throw InputError("checkpoint '" + path + "' is empty");
     probe.close();
     if (startsWithZip(path)) {
+        torcharchive::checkFile(path); // the zip structure and its sizes, before LibTorch allocates
         auto c = readTorchScript(path);
         if (progress) progress(1.0);
         return c;

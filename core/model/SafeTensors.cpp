@@ -163,9 +163,12 @@ File File::open(const std::string& path)
                              "-byte data section (truncated file?)");
         // The element count times the dtype size, refusing a product that overflows 64 bits: a
         // wrapped product could otherwise equal the stored byte count and pass the check below.
+        // The element count must fit int64 too (numel(), torch's sizes), even when a zero
+        // dimension makes the byte count 0.
         uint64_t expect = entry->size;
+        int64_t elements = 1;
         for (auto d : t.shape)
-            if (__builtin_mul_overflow(expect, uint64_t(d), &expect))
+            if (__builtin_mul_overflow(expect, uint64_t(d), &expect) || __builtin_mul_overflow(elements, d, &elements))
                 throw InputError(tname + " has shape " + shapeString(t.shape) +
                                  ", whose size overflows 64 bits (a damaged or crafted file)");
         if (t.end - t.begin != expect)

@@ -31,6 +31,11 @@ struct PromptSetInfo {
 // of the wrong shape for its variant (a damaged file).
 PromptSetInfo readPromptSetInfo(const std::string& path);
 
+// The info in a prompt set's safetensors metadata (format, version, options, backbone,
+// provenance); throws InputError naming `path` when it is not a vopsearch prompt set this
+// version reads. Does not look at the tensors (readPromptSetInfo does).
+PromptSetInfo promptSetInfoFromMetadata(const std::string& path, const std::map<std::string, std::string>& meta);
+
 // Throws InputError when a set made for the backbone `made` cannot be used with `loaded`: their
 // shapes (ClipConfig::summary) differ, or both know the checkpoint sha256 and those differ (same
 // shape, other weights). An empty shape or sha256 on either side is not compared. `setName` and

@@ -90,6 +90,65 @@ void fsyncPath(const std::string& path, bool directory)
     ::close(fd);
 }
 
+// Whether the index file matches its sidecar (size, hnswlib header, checksum) before hnswlib
+// reads it: "" when it does, else why not (after "the index '<path>' ").
+std::string fileProblem(const std::string& path, const IndexFileMeta& meta, int dim)
+{
+    std::error_code ec;
+    const uint64_t fileSize = std::filesystem::file_size(path, ec);
+    if (ec || fileSize != meta.fileSize)
+        return ("is " + std::to_string(fileSize) + " bytes, its metadata says " + std::to_string(meta.fileSize) +
+                     " (truncated or replaced)");
+    HnswHeader h{};
+    if (fileSize < kHeaderBytes || !readHeader(path, h))
+        return ("is too short to be an index");
+    const size_t linkBytes0 = h.maxM0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
+    const size_t vecBytes = static_cast<size_t>(dim) * sizeof(float);
+    const bool headerOk = h.offsetLevel0 == 0 && h.curElements == meta.elements && h.M == meta.M &&
+                          h.maxM == h.M && h.maxM0 == 2 * h.M && h.offsetData == linkBytes0 &&
+                          h.labelOffset == linkBytes0 + vecBytes &&
+                          h.sizeDataPerElement == linkBytes0 + vecBytes + sizeof(hnswlib::labeltype) &&
+                          h.maxLevel >= (h.curElements ? 0 : -1) && h.maxLevel < 64 &&
+                          (h.curElements == 0 || h.enterPoint < h.curElements) &&
+                          kHeaderBytes + uint64_t(h.curElements) * h.sizeDataPerElement <= fileSize;
+    if (!headerOk)
+        return ("has a header that does not match its metadata (damaged, or written by another hnswlib)");
+    const detail::FileDigest digest = detail::digestFile(path);
+    if (digest.size != meta.fileSize || detail::toHex(digest.xxh64) != meta.checksum)
+        return ("is damaged: its checksum " + detail::toHex(digest.xxh64) + " does not match " + meta.checksum);
+    return "";
+}
+
+// hnswlib's loader trusts the graph it reads, and its search follows every link without a bound
+// check: a link to an element that does not exist (or not on that level) reads outside the
+// graph. The checksum catches damage on disk, not a file written wrong, so the graph is checked
+// here. "" when sound, else what is wrong.
+std::string graphProblem(const Hnsw& hn)
+{
+    const size_t n = hn.cur_element_count;
+    if (n == 0)
+        return "";
+    if (hn.enterpoint_node_ >= n || hn.element_levels_[hn.enterpoint_node_] != hn.maxlevel_)
+        return "its entry point is not an element of the top level";
+    for (size_t i = 0; i < n; ++i) {
+        const int top = hn.element_levels_[i];
+        if (top > hn.maxlevel_)
+            return "element " + std::to_string(i) + " is above the top level";
+        for (int level = 0; level <= top; ++level) {
+            auto* list = hn.get_linklist_at_level(hnswlib::tableint(i), level);
+            const size_t count = hn.getListCount(list);
+            if (count > (level == 0 ? hn.maxM0_ : hn.maxM_))
+                return "element " + std::to_string(i) + " has " + std::to_string(count) + " links on level " + std::to_string(level);
+            const auto* links = reinterpret_cast<const hnswlib::tableint*>(list + 1);
+            for (size_t k = 0; k < count; ++k)
+                if (links[k] >= n || hn.element_levels_[links[k]] < level)
+                    return "element " + std::to_string(i) + " links to " + std::to_string(links[k]) + " on level " +
+                           std::to_string(level) + ", which is not there";
+        }
+    }
+    return "";
+}
+
 } // namespace
 
 std::string IndexKey::toString() const
@@ -448,27 +507,8 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, const st
     if (meta.count > meta.elements || meta.M < 2 || meta.M > 10000)
         throw reject("has inconsistent metadata");
 
-    const uint64_t fileSize = std::filesystem::file_size(path, ec);
-    if (ec || fileSize != meta.fileSize)
-        throw reject("is " + std::to_string(fileSize) + " bytes, its metadata says " + std::to_string(meta.fileSize) +
-                     " (truncated or replaced)");
-    HnswHeader h{};
-    if (fileSize < kHeaderBytes || !readHeader(path, h))
-        throw reject("is too short to be an index");
-    const size_t linkBytes0 = h.maxM0 * sizeof(hnswlib::tableint) + sizeof(hnswlib::linklistsizeint);
-    const size_t vecBytes = static_cast<size_t>(dim) * sizeof(float);
-    const bool headerOk = h.offsetLevel0 == 0 && h.curElements == meta.elements && h.M == meta.M &&
-                          h.maxM == h.M && h.maxM0 == 2 * h.M && h.offsetData == linkBytes0 &&
-                          h.labelOffset == linkBytes0 + vecBytes &&
-                          h.sizeDataPerElement == linkBytes0 + vecBytes + sizeof(hnswlib::labeltype) &&
-                          h.maxLevel >= (h.curElements ? 0 : -1) && h.maxLevel < 64 &&
-                          (h.curElements == 0 || h.enterPoint < h.curElements) &&
-                          kHeaderBytes + uint64_t(h.curElements) * h.sizeDataPerElement <= fileSize;
-    if (!headerOk)
-        throw reject("has a header that does not match its metadata (damaged, or written by another hnswlib)");
-    const detail::FileDigest digest = detail::digestFile(path);
-    if (digest.size != meta.fileSize || detail::toHex(digest.xxh64) != meta.checksum)
-        throw reject("is damaged: its checksum " + detail::toHex(digest.xxh64) + " does not match " + meta.checksum);
+    if (const auto problem = fileProblem(path, meta, dim); !problem.empty())
+        throw reject(problem);
 
     auto impl = std::make_unique<Impl>();
     impl->catalogId = catalogId;
@@ -493,6 +533,8 @@ std::unique_ptr<VectorIndex> VectorIndex::load(const std::string& path, const st
         hn.cur_element_count = 0; // the destructor must not walk half-loaded link lists
         throw reject(std::string("could not be loaded: ") + e.what());
     }
+    if (const auto problem = graphProblem(hn); !problem.empty())
+        throw reject("has a damaged graph: " + problem);
     int64_t maxLabel = 0;
     for (const auto& [label, internal] : hn.label_lookup_)
         maxLabel = std::max<int64_t>(maxLabel, static_cast<int64_t>(label));

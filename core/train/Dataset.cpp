@@ -95,9 +95,20 @@ bool isRegularVideo(const fs::path& p)
     return fs::is_regular_file(p, ec) && hasVideoExtension(p.string());
 }
 
+void requireTextFileSize(const std::string& path)
+{
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (!ec && size > kMaxTextFileBytes)
+        throw InputError("'" + path + "' is " + std::to_string((size + (1u << 20) - 1) >> 20) + " MiB, more than the " +
+                         std::to_string(kMaxTextFileBytes >> 20) +
+                         " MiB vopsearch reads in a dataset text file (split it, or keep fewer captions per video)");
+}
+
 // Reads a text file into lines (a UTF-8 BOM dropped, "\r" stripped). False when unreadable.
 bool readLines(const std::string& path, std::vector<std::string>& lines)
 {
+    requireTextFileSize(path);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         return false;
@@ -185,10 +196,19 @@ std::string field(const CsvTable::Row& r, int col)
     return col >= 0 && size_t(col) < r.fields.size() ? r.fields[size_t(col)] : std::string();
 }
 
-void addCaption(VideoItem& v, const std::string& caption, const std::string& where, std::vector<std::string>& skipped)
+void CaptionAdder::add(VideoItem& v, const std::string& caption, const std::string& where)
 {
-    if (std::find(v.captions.begin(), v.captions.end(), caption) != v.captions.end()) {
-        skipped.push_back(where + ": duplicate caption '" + caption + "' for '" + v.id + "' dropped");
+    if (v.captions.size() >= kMaxCaptionsPerVideo) {
+        if (m_full.insert(v.id).second)
+            m_skipped.push_back(where + ": '" + v.id + "' has more than " + std::to_string(kMaxCaptionsPerVideo) +
+                                " captions; the rest are ignored");
+        return;
+    }
+    auto& seen = m_seen[v.id];
+    if (seen.empty())
+        seen.insert(v.captions.begin(), v.captions.end());
+    if (!seen.insert(caption).second) {
+        m_skipped.push_back(where + ": duplicate caption '" + caption + "' for '" + v.id + "' dropped");
         return;
     }
     v.captions.push_back(caption);
@@ -287,10 +307,11 @@ Dataset readSidecarCaptions(const std::string& root, const DatasetOptions&)
         VideoItem v;
         v.id = fs::relative(file, root).string();
         v.path = file.string();
+        CaptionAdder captions(d.skipped);
         for (size_t i = 0; i < lines.size(); ++i) {
             const auto caption = trim(lines[i]);
             if (!caption.empty())
-                addCaption(v, caption, txt.string() + ":" + std::to_string(i + 1), d.skipped);
+                captions.add(v, caption, txt.string() + ":" + std::to_string(i + 1));
         }
         if (v.captions.empty()) {
             d.skipped.push_back(txt.string() + ": no captions (empty file), video skipped");

@@ -18,6 +18,12 @@
 
 namespace vop {
 
+// Bounds on what the readers accept (docs/RELIABILITY.md): an annotation, split-list or caption
+// file larger than kMaxTextFileBytes is refused with a message; captions of a video beyond
+// kMaxCaptionsPerVideo are ignored (said once in `skipped`). MSR-VTT has 20 per video in a 25 MB file.
+constexpr uint64_t kMaxTextFileBytes = 256ull << 20;
+constexpr size_t kMaxCaptionsPerVideo = 1000;
+
 struct VideoItem {
     std::string id;                    // label/file stem, sidecar path, or MSR-VTT video_id
     std::string path;                  // the video file

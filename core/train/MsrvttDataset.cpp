@@ -64,8 +64,35 @@ std::vector<std::string> jsonCaptions(const nlohmann::json& j)
     return out;
 }
 
+// The "videos" list of MSRVTT_data.json: ids and their splits (duplicates skipped).
+void readJsonVideos(const nlohmann::json& j, const std::string& path, Annotations& a, std::vector<std::string>& skipped)
+{
+    if (!j.contains("videos") || !j["videos"].is_array())
+        return;
+    std::map<std::string, size_t> seen;
+    const auto& videos = j["videos"];
+    for (size_t i = 0; i < videos.size(); ++i) {
+        const auto where = "videos[" + std::to_string(i) + "]";
+        const auto id = jsonText(videos[i], "video_id");
+        if (id.empty()) {
+            skipped.push_back(path + ": " + where + ": no video_id, skipped");
+            continue;
+        }
+        if (auto it = seen.find(id); it != seen.end()) {
+            skipped.push_back(path + ": " + where + ": duplicate video_id '" + id + "' (first at videos[" +
+                              std::to_string(it->second) + "]), skipped");
+            continue;
+        }
+        seen[id] = i;
+        a.get(id).split = jsonText(videos[i], "split");
+        if (!a.byId[id].split.empty()) a.hasSplit = true;
+    }
+}
+
 void readJsonAnnotations(const std::string& path, Annotations& a, std::vector<std::string>& skipped)
 {
+    requireTextFileSize(path);
+    CaptionAdder captions(skipped);
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw InputError("cannot read '" + path + "'");
@@ -87,7 +114,7 @@ void readJsonAnnotations(const std::string& path, Annotations& a, std::vector<st
             return;
         }
         auto& v = a.get(id);
-        for (const auto& c : caps) addCaption(v, c, path + ": " + where, skipped);
+        for (const auto& c : caps) captions.add(v, c, path + ": " + where);
         const auto split = jsonText(s, "split");
         if (!split.empty()) {
             a.hasSplit = true;
@@ -95,40 +122,20 @@ void readJsonAnnotations(const std::string& path, Annotations& a, std::vector<st
         }
     };
     if (j.is_object() && j.contains("sentences")) {
-        std::map<std::string, size_t> seen;
-        if (j.contains("videos") && j["videos"].is_array()) {
-            const auto& videos = j["videos"];
-            for (size_t i = 0; i < videos.size(); ++i) {
-                const auto where = "videos[" + std::to_string(i) + "]";
-                const auto id = jsonText(videos[i], "video_id");
-                if (id.empty()) {
-                    skipped.push_back(path + ": " + where + ": no video_id, skipped");
-                    continue;
-                }
-                if (auto it = seen.find(id); it != seen.end()) {
-                    skipped.push_back(path + ": " + where + ": duplicate video_id '" + id + "' (first at videos[" +
-                                      std::to_string(it->second) + "]), skipped");
-                    continue;
-                }
-                seen[id] = i;
-                a.get(id).split = jsonText(videos[i], "split");
-                if (!a.byId[id].split.empty()) a.hasSplit = true;
-            }
-        }
+        readJsonVideos(j, path, a, skipped);
         const auto& sentences = j["sentences"];
         if (!sentences.is_array())
             throw InputError(path + ": \"sentences\" is not a list");
         for (size_t i = 0; i < sentences.size(); ++i) addSentence(sentences[i], "sentences[" + std::to_string(i) + "]");
-        // videos listed without any sentence carry nothing to train or evaluate on
-        for (auto it = a.order.begin(); it != a.order.end();) {
-            if (a.byId[*it].captions.empty()) {
-                skipped.push_back(path + ": video '" + *it + "' has no sentences, skipped");
-                a.byId.erase(*it);
-                it = a.order.erase(it);
-            } else {
-                ++it;
-            }
-        }
+        // videos listed without any sentence carry nothing to train or evaluate on (one pass: a
+        // list may name a million videos)
+        a.order.erase(std::remove_if(a.order.begin(), a.order.end(), [&](const std::string& id) {
+            if (!a.byId[id].captions.empty())
+                return false;
+            skipped.push_back(path + ": video '" + id + "' has no sentences, skipped");
+            a.byId.erase(id);
+            return true;
+        }), a.order.end());
         return;
     }
     if (j.is_array()) {
@@ -145,6 +152,7 @@ void readCsvAnnotations(const std::string& path, Annotations& a, std::vector<std
     if (t.captionCol < 0)
         throw InputError(path + ":1: no caption or sentence column in the header");
     if (t.splitCol >= 0) a.hasSplit = true;
+    CaptionAdder captions(skipped);
     for (const auto& r : t.rows) {
         const auto where = path + ":" + std::to_string(r.line);
         const auto id = field(r, t.idCol), caption = field(r, t.captionCol);
@@ -157,14 +165,14 @@ void readCsvAnnotations(const std::string& path, Annotations& a, std::vector<std
             continue;
         }
         auto& v = a.get(id);
-        addCaption(v, caption, where, skipped);
+        captions.add(v, caption, where);
         if (v.split.empty()) v.split = field(r, t.splitCol);
     }
 }
 
 struct SplitList {
     std::vector<std::string> ids;
-    std::map<std::string, std::vector<std::string>> sentences; // when the list carries them (1k-A)
+    std::map<std::string, VideoItem> sentences; // when the list carries them (1k-A)
     std::map<std::string, size_t> lineOf;
 };
 
@@ -174,6 +182,7 @@ SplitList readSplitList(const std::string& path, std::vector<std::string>& skipp
     if (!readLines(path, lines))
         throw InputError("cannot read split list '" + path + "'");
     SplitList list;
+    CaptionAdder captions(skipped);
     std::vector<std::string> header;
     size_t first = 0;
     while (first < lines.size() && trim(lines[first]).empty()) ++first;
@@ -194,9 +203,9 @@ SplitList readSplitList(const std::string& path, std::vector<std::string>& skipp
             return;
         }
         if (!sentence.empty()) {
-            auto& s = list.sentences[id];
-            if (std::find(s.begin(), s.end(), sentence) == s.end()) s.push_back(sentence);
-            else skipped.push_back(where + ": duplicate sentence for '" + id + "' dropped");
+            auto& v = list.sentences[id];
+            v.id = id;
+            captions.add(v, sentence, where);
         }
     };
     if (csv) {
@@ -306,7 +315,7 @@ Dataset readMsrvtt(const std::string& annotationsIn, const DatasetOptions& optio
             auto it = a.byId.find(id);
             if (it != a.byId.end()) v = it->second;
             v.id = id;
-            if (auto s = list.sentences.find(id); s != list.sentences.end()) v.captions = s->second;
+            if (auto s = list.sentences.find(id); s != list.sentences.end()) v.captions = s->second.captions;
             if (v.captions.empty()) {
                 d.skipped.push_back(where + ": '" + id + "' has no captions in " + annotations + ", skipped");
                 continue;

@@ -78,6 +78,8 @@ struct VideoDecoder::Impl {
     void openCodec();
     void describe();
     void scanDuration();
+    void checkDimensions() const; // kMaxVideoSide, kMaxVideoPixels (VideoInfo.h)
+    void checkDuration() const;   // kMaxVideoSeconds
 
     int readVideoPacket();
     bool nextFrame();
