@@ -4,8 +4,8 @@
 #   tools/sanitize.sh asan [ctest args...]   ASan+UBSan, build-asan/, the whole suite (ctest -LE bench)
 #   tools/sanitize.sh tsan [ctest args...]   TSan, build-tsan/, the threaded tests (TSAN_TESTS below)
 #   VOPSEARCH_SANITIZE_STEP=build|test        only build, or only run the tests of an existing build
-#   VOPSEARCH_SANITIZE_TESTS="test_a test_b"  only these test executables (built with vopsearch-cli,
-#                                             which many tests start): a part of the suite on a busy machine
+#   VOPSEARCH_SANITIZE_TESTS="test_a test_b"  only these test executables: a part of the suite on a
+#                                             busy machine
 #
 # The build is heavy: it runs under `nice -n 10` with VOPSEARCH_JOBS (default 2) jobs and uses
 # ccache when it is installed. Suppressions: tools/sanitizers/*.supp (one reason per entry).
@@ -41,8 +41,8 @@ configure_and_build() {
   command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
   nice -n 10 cmake --preset "$kind" -S "$root" "${launcher[@]}" >/dev/null
   if [[ ${#TESTS[@]} -gt 0 ]]; then
-    # vopsearch-cli too: many tests start it as a child process
-    nice -n 10 cmake --build "$build" -j "$jobs" --target vopsearch-cli "${TESTS[@]}"
+    # (the tests that start vopsearch-cli depend on it, so it is built when they need it)
+    nice -n 10 cmake --build "$build" -j "$jobs" --target "${TESTS[@]}"
   else
     nice -n 10 cmake --build "$build" -j "$jobs"
   fi
