@@ -179,6 +179,14 @@ std::string indexLockPath(const std::string& indexDir)
     return (fs::path(indexDir) / "index.lock").string();
 }
 
+namespace {
+bool readOnlyFolder(const std::string& path)
+{
+    const std::string dir = fs::path(path).parent_path().string();
+    return ::access(dir.empty() ? "." : dir.c_str(), W_OK) != 0 && (errno == EROFS || errno == EACCES);
+}
+} // namespace
+
 std::string indexerLockPath(const std::string& indexDir)
 {
     return (fs::path(indexDir) / "indexer.lock").string();
@@ -189,6 +197,14 @@ FileLock::FileLock(const std::string& path, Mode mode, bool wait)
     std::error_code ec;
     fs::create_directories(fs::path(path).parent_path(), ec);
     m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (m_fd < 0 && (errno == EROFS || errno == EACCES))
+        m_fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC); // flock works on a read-only descriptor
+    if (m_fd < 0 && errno == ENOENT && readOnlyFolder(path)) {
+        // A read-only folder without the lock file: nobody can write beside it through this
+        // file system either, so there is nothing to wait for.
+        m_locked = true;
+        return;
+    }
     if (m_fd < 0)
         throw Error("cannot open the lock file '" + path + "': " + std::strerror(errno));
     const int op = (mode == Mode::Shared ? LOCK_SH : LOCK_EX) | (wait ? 0 : LOCK_NB);

@@ -85,11 +85,12 @@ IndexReport Indexer::Impl::run(Indexer& self, const std::vector<std::string>& ro
     const auto t0 = Clock::now();
     IndexReport report;
     const std::string indexDir = indexDirFor(d->dbPath);
+    store::Catalog catalog(d->dbPath);
+    catalog.requireWritable("indexing");
     FileLock runLock(indexerLockPath(indexDir), FileLock::Mode::Exclusive, d->options.waitForLock);
     if (!runLock.locked())
         throw InputError("another vopsearch indexer is working on the catalog '" + d->dbPath +
                          "'; wait until it has finished");
-    store::Catalog catalog(d->dbPath);
     report.space = identifySpace(d->encoder, hashCacheFor(d->dbPath));
     const store::IndexKey key = registerSpace(catalog, report.space);
 

@@ -358,6 +358,12 @@ void Indexer::Impl::Pipeline::writeFile(FileTask& t)
     prog.currentPath = f.path;
     int64_t size = 0, mtime = 0;
     if (!statFile(f.path, size, mtime)) {
+        if (rootWentAway(f)) {
+            report.skipped.push_back({f.path, "its folder went away while it was being indexed (a drive unmounted?);"
+                                              " kept offline, indexed when the folder is back"});
+            ++prog.filesSkipped;
+            return;
+        }
         for (int64_t id : catalog.deleteFile(f.id))
             index->remove(id);
         report.skipped.push_back({f.path, "deleted or moved away while it was being indexed"});
@@ -391,6 +397,29 @@ void Indexer::Impl::Pipeline::writeFile(FileTask& t)
     report.frames += int64_t(t.spans.size()) * frames;
     prog.segmentsDone = report.segments;
     prog.framesDone = report.frames;
+}
+
+// A file is gone because its whole root is (a drive unmounted mid-run): the root goes offline,
+// its files are kept as they are, as when a run starts with the drive away. True in that case.
+bool Indexer::Impl::Pipeline::rootWentAway(const store::FileRecord& f)
+{
+    if (!f.rootId)
+        return false;
+    if (offlineRoots.count(*f.rootId))
+        return true;
+    for (const auto& r : catalog.roots()) {
+        if (r.id != *f.rootId)
+            continue;
+        struct stat st {};
+        if (::stat(r.path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+            return false;
+        VOP_LOG_WARN(kArea, "the folder '{}' went away during indexing: its files are kept offline", r.path);
+        catalog.setRootMounted(r.id, false);
+        offlineRoots.insert(r.id);
+        report.sync.offlineRoots.push_back(r.path);
+        return true;
+    }
+    return false;
 }
 
 // With t.mu held: the file is skipped or failed, with its reason.

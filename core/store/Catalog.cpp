@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 #include <sstream>
+#include <unistd.h>
 
 namespace vop::store {
 
@@ -152,46 +153,100 @@ void migrate(Catalog::Impl& c, const std::vector<Migration>& migrations)
 
 } // namespace
 
+namespace {
+
+// Whether an existing catalog can only be read here: the file or its folder is not writable (a
+// read-only file system, a read-only file). Opened read-write, SQLite would fail at the first
+// write, or (WAL in a read-only folder) at the first read.
+bool onlyReadable(const std::string& path)
+{
+    if (isMemoryPath(path) || ::access(path.c_str(), F_OK) != 0)
+        return false;
+    const auto parent = std::filesystem::path(path).parent_path();
+    const std::string dir = parent.empty() ? "." : parent.string();
+    return ::access(path.c_str(), W_OK) != 0 || ::access(dir.c_str(), W_OK) != 0;
+}
+
+void openForReading(Catalog::Impl& c, const std::string& why)
+{
+    c.readOnly = true;
+    c.readOnlyReason = why;
+    // Needs the -shm file beside it, or a folder where it can be made; else immutable.
+    c.db.openReadOnly(c.path, false);
+    try {
+        pragmaInt(c.db, "SELECT COUNT(*) FROM sqlite_master");
+    } catch (const std::exception&) {
+        c.db.openReadOnly(c.path, true);
+    }
+    VOP_LOG_WARN(kArea, "catalog '{}' opened for searching only: {}", c.path, why);
+}
+
+void openFile(Catalog::Impl& c)
+{
+    if (onlyReadable(c.path))
+        return openForReading(c, "it is on a read-only file system, or the file or its folder is read-only");
+    if (isMemoryPath(c.path))
+        return c.db.open(c.path, true);
+    std::error_code ec;
+    auto parent = std::filesystem::path(c.path).parent_path();
+    if (!parent.empty())
+        std::filesystem::create_directories(parent, ec); // open() reports what still fails
+    if (std::filesystem::is_directory(c.path, ec))
+        throw InputError("the catalog path '" + c.path + "' is a folder, not a database file");
+    const bool existed = std::filesystem::exists(c.path, ec);
+    c.db.open(c.path, true);
+    try {
+        pragmaInt(c.db, "SELECT COUNT(*) FROM sqlite_master");
+    } catch (const std::exception&) {
+        // A full disk: no room for the -shm file that WAL needs even to read. What is stored
+        // can still be searched.
+        if (!existed || !sql::diskFull(c.path))
+            throw;
+        openForReading(c, "the disk holding it is full: free some space");
+    }
+}
+
+// Reads the header before writing anything: a file that is not ours is refused untouched.
+// These reads are where SQLite first looks at the file (SQLITE_NOTADB for random bytes).
+void checkHeader(Catalog::Impl& c, int latest)
+{
+    int appId = pragmaInt(c.db, "PRAGMA application_id");
+    int version = pragmaInt(c.db, "PRAGMA user_version");
+    int64_t objects = 0;
+    {
+        auto st = c.db.stmt("SELECT COUNT(*) FROM sqlite_master");
+        if (st.step())
+            objects = st.i64(0);
+    }
+    if (appId != 0 && appId != kCatalogApplicationId)
+        throw InputError("'" + c.path + "' is an SQLite database of another program (application_id " +
+                         hex32(appId) + "), not a vopsearch catalog; it was left untouched");
+    if (appId == 0 && objects > 0)
+        throw InputError("'" + c.path + "' is an SQLite database but not a vopsearch catalog (it has " +
+                         std::to_string(objects) + " tables or indexes of its own); it was left untouched");
+    if (version > latest)
+        throw InputError("the catalog '" + c.path + "' has schema version " + std::to_string(version) +
+                         ", made by a newer vopsearch; this one understands versions up to " +
+                         std::to_string(latest) + ". Update vopsearch, or choose another database with --db.");
+    if (c.readOnly && version < latest)
+        throw InputError("the catalog '" + c.path + "' is read-only here and needs an upgrade (schema version " +
+                         std::to_string(version) + " to " + std::to_string(latest) +
+                         "); open it once where it is writable");
+    c.schemaVersion = version;
+}
+
+} // namespace
+
 Catalog::Catalog(const std::string& path, const CatalogOptions& options) : d(std::make_unique<Impl>())
 {
     d->path = path.empty() ? ":memory:" : path;
     const auto& migrations = options.migrations ? *options.migrations : catalogMigrations();
     const int latest = migrations.empty() ? 0 : migrations.back().version;
 
-    if (!isMemoryPath(d->path)) {
-        std::error_code ec;
-        auto parent = std::filesystem::path(d->path).parent_path();
-        if (!parent.empty())
-            std::filesystem::create_directories(parent, ec); // open() reports what still fails
-        if (std::filesystem::is_directory(d->path, ec))
-            throw InputError("the catalog path '" + d->path + "' is a folder, not a database file");
-    }
-    d->db.open(d->path, true);
+    openFile(*d);
     sqlite3_busy_timeout(d->db.handle(), options.busyTimeoutMs);
-
-    // Read the header before writing anything: a file that is not ours is refused untouched.
-    // These reads are where SQLite first looks at the file (SQLITE_NOTADB for random bytes).
-    int appId = pragmaInt(d->db, "PRAGMA application_id");
-    int version = pragmaInt(d->db, "PRAGMA user_version");
-    int64_t objects = 0;
-    {
-        auto st = d->db.stmt("SELECT COUNT(*) FROM sqlite_master");
-        if (st.step())
-            objects = st.i64(0);
-    }
-    if (appId != 0 && appId != kCatalogApplicationId)
-        throw InputError("'" + d->path + "' is an SQLite database of another program (application_id " +
-                         hex32(appId) + "), not a vopsearch catalog; it was left untouched");
-    if (appId == 0 && objects > 0)
-        throw InputError("'" + d->path + "' is an SQLite database but not a vopsearch catalog (it has " +
-                         std::to_string(objects) + " tables or indexes of its own); it was left untouched");
-    if (version > latest)
-        throw InputError("the catalog '" + d->path + "' has schema version " + std::to_string(version) +
-                         ", made by a newer vopsearch; this one understands versions up to " +
-                         std::to_string(latest) + ". Update vopsearch, or choose another database with --db.");
-    d->schemaVersion = version;
-
-    {
+    checkHeader(*d, latest);
+    if (!d->readOnly) {
         // WAL: readers and the writer do not block each other. (":memory:" answers "memory".)
         auto st = d->db.stmt("PRAGMA journal_mode = WAL");
         std::string mode = st.step() ? st.text(0) : "";
@@ -213,6 +268,14 @@ Catalog::Catalog(const std::string& path, const CatalogOptions& options) : d(std
 Catalog::~Catalog() = default;
 
 const std::string& Catalog::path() const { return d->path; }
+bool Catalog::readOnly() const { return d->readOnly; }
+
+void Catalog::requireWritable(const std::string& purpose) const
+{
+    if (d->readOnly)
+        throw InputError("the catalog '" + d->path + "' can only be read now (" + d->readOnlyReason + "): " +
+                         purpose + " needs to change it; searching it still works");
+}
 int Catalog::schemaVersion() const { return d->schemaVersion; }
 const std::string& Catalog::catalogId() const { return d->catalogId; }
 

@@ -34,12 +34,19 @@ class Catalog {
 public:
     // Opens or creates the catalog at `path` (":memory:" for a private in-memory database;
     // parent folders are created). Applies pending migrations, each in its own transaction.
+    // An existing catalog that cannot be written now is opened for reading (see readOnly()).
     explicit Catalog(const std::string& path, const CatalogOptions& options = {});
     ~Catalog();
     Catalog(const Catalog&) = delete;
     Catalog& operator=(const Catalog&) = delete;
 
     const std::string& path() const;
+    // True when the catalog cannot be written now (a read-only file system, file or folder, or
+    // a full disk): it was opened for reading, and every write throws.
+    bool readOnly() const;
+    // Throws vop::InputError saying that `purpose` (e.g. "indexing") needs to write the catalog
+    // when it is read-only here; does nothing otherwise.
+    void requireWritable(const std::string& purpose) const;
     int schemaVersion() const;            // PRAGMA user_version
     const std::string& catalogId() const; // random id made at creation; index files carry it
 

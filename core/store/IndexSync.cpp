@@ -106,6 +106,21 @@ std::string checkIndexConsistency(Catalog& catalog, const VectorIndex& index)
            std::to_string(extra.size()) + " no longer in the catalog)";
 }
 
+namespace {
+// The index answers from memory even when its file cannot be written (a full disk, a read-only
+// folder); the file on disk stays as it was, and a later search or index run saves it again.
+void saveOrWarn(const VectorIndex& index, const std::string& path, EnsureResult& r)
+{
+    try {
+        index.save(path);
+        r.saved = true;
+    } catch (const std::exception& e) {
+        r.saveError = e.what();
+        VOP_LOG_WARN(kArea, "the index is used from memory, its file was not updated: {}", e.what());
+    }
+}
+} // namespace
+
 EnsureResult ensureIndex(Catalog& catalog, const IndexKey& key, const std::string& indexDir, const IndexParams& params,
                          const BuildProgress& progress)
 {
@@ -155,17 +170,14 @@ EnsureResult ensureIndex(Catalog& catalog, const IndexKey& key, const std::strin
     }
     if (index) {
         r.added = syncIndex(catalog, *index);
-        if (r.added || r.removed) {
-            index->save(path);
-            r.saved = true;
-        }
+        if (r.added || r.removed)
+            saveOrWarn(*index, path, r);
         VOP_LOG_INFO(kArea, "index {}: loaded '{}', {} added, {} removed", key.toString(), path, r.added, r.removed);
     } else {
         VOP_LOG_INFO(kArea, "index {}: rebuilding ({})", key.toString(), r.reason);
         index = buildIndex(catalog, key, params, progress);
-        index->save(path);
         r.rebuilt = true;
-        r.saved = true;
+        saveOrWarn(*index, path, r);
     }
     r.index = std::move(index);
     return r;

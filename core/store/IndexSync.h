@@ -28,6 +28,7 @@ struct EnsureResult {
     size_t added = 0;    // rows above the file's watermark, added after loading
     size_t removed = 0;  // labels marked deleted because their rows left the catalog
     bool saved = false;  // the file was (re)written
+    std::string saveError; // why the file could not be written ("" when it was or had not to be)
 };
 
 // "<indexDir>/m<model>-p<promptSet>.hnsw", or "...-zs.hnsw" for zero-shot.

@@ -419,12 +419,17 @@ void VectorIndex::save(const std::string& path) const
         digest = detail::digestFile(tmp);
     } catch (...) {
         ::unlink(tmp.c_str());
-        throw Error("cannot write the index file '" + path + "' (is the folder writable?)");
+        const bool readOnly = ::access(dir.c_str(), W_OK) != 0 && errno == EROFS;
+        throw Error("cannot write the index file '" + path + "' (" +
+                    (readOnly ? "the file system is read-only" : "is the folder writable?") +
+                    "); the previous index file is kept");
     }
     if (digest.size != expected) {
         ::unlink(tmp.c_str());
-        throw Error("cannot write the index file '" + path + "': wrote " + std::to_string(digest.size) + " of " +
-                    std::to_string(expected) + " bytes (disk full?)");
+        throw Error("cannot write the index file '" + path + "': only " + std::to_string(digest.size) + " of " +
+                    std::to_string(expected) +
+                    " bytes were written, the disk is probably full (free some space and run again; the previous "
+                    "index file is kept)");
     }
     fsyncPath(tmp, false);
     if (::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -12,9 +12,16 @@
 namespace vop {
 
 namespace {
+// errno's text, and what a person can do about the two failures a disk itself causes.
 std::string sysError(const std::string& what, const std::string& path)
 {
-    return what + " '" + path + "': " + std::strerror(errno);
+    const int e = errno;
+    std::string msg = what + " '" + path + "': " + std::strerror(e);
+    if (e == ENOSPC || e == EDQUOT)
+        msg += " (the disk is full: free some space and try again; the previous file, if any, is unchanged)";
+    else if (e == EROFS)
+        msg += " (the file system is read-only: choose another folder)";
+    return msg;
 }
 }
 
@@ -28,7 +35,7 @@ void writeFileAtomic(const std::string& path, std::string_view data)
 
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
-        throw Error(sysError("cannot create", tmp));
+        throw Error(sysError("cannot create", path));
     const char* p = data.data();
     size_t left = data.size();
     while (left > 0) {
@@ -36,7 +43,7 @@ void writeFileAtomic(const std::string& path, std::string_view data)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            std::string msg = sysError("cannot write", tmp);
+            std::string msg = sysError("cannot write", path);
             ::close(fd);
             ::unlink(tmp.c_str());
             throw Error(msg);
@@ -44,8 +51,14 @@ void writeFileAtomic(const std::string& path, std::string_view data)
         p += n;
         left -= static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0 || ::close(fd) != 0) {
-        std::string msg = sysError("cannot flush", tmp);
+    // fsync, then close even when fsync failed (the descriptor must not leak); either error counts.
+    const bool synced = ::fsync(fd) == 0;
+    const int syncErrno = errno;
+    const bool closed = ::close(fd) == 0;
+    if (!synced || !closed) {
+        if (!synced)
+            errno = syncErrno;
+        std::string msg = sysError("cannot write", path);
         ::unlink(tmp.c_str());
         throw Error(msg);
     }

@@ -201,8 +201,12 @@ VOP_TEST(moveAcrossRootsInOneRunIsAMove)
     r = syncRoots(c, {r1, r2}, quickSync()); // r1 is empty now: "not mounted", yet the file moved
     VOP_CHECK_EQ(r.moved.size(), size_t(1));
     VOP_CHECK(r.removed.empty());
-    VOP_CHECK_EQ(c.findFileByPath(r2 + "/x.mp4")->id, id);
-    VOP_CHECK(c.findFileByPath(r2 + "/x.mp4")->rootId == c.findRoot(r2)->id);
+    // A named copy: VOP_CHECK_EQ binds a reference, and a member of a temporary optional dies
+    // before the comparison (ASan: stack-use-after-scope).
+    const auto moved = c.findFileByPath(r2 + "/x.mp4");
+    VOP_REQUIRE(moved.has_value());
+    VOP_CHECK_EQ(moved->id, id);
+    VOP_CHECK(moved->rootId == c.findRoot(r2)->id);
     VOP_CHECK(c.findFileByPath(r2 + "/x.mp4")->status == FileStatus::Indexed);
     // Next time the empty folder holds nothing the catalog knows: an ordinary (mounted) root.
     r = syncRoots(c, {r1, r2}, quickSync());

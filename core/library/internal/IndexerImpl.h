@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -139,6 +140,7 @@ struct Indexer::Impl::Pipeline {
     int64_t bytesDone = 0;
     detail::Clock::time_point lastSave, lastProgress; // set when the writer starts
     std::exception_ptr writerFailure;
+    std::set<int64_t> offlineRoots; // roots that went away during this run
 
     void handOff(detail::FileTask& t);
 
@@ -155,6 +157,7 @@ struct Indexer::Impl::Pipeline {
     void writeFile(detail::FileTask& t);
     void storeFailure(detail::FileTask& t, detail::FileTask::Problem problem, const std::string& reason);
     void storeContent(detail::FileTask& t);
+    bool rootWentAway(const store::FileRecord& f);
     void reportProgress();
     void saveIndex();
     void stopWorkers();

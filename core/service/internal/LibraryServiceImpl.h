@@ -348,6 +348,7 @@ struct LibraryService::Impl {
         std::vector<std::string> known;
         if (paths::fileExists(options.dbPath)) {
             store::Catalog catalog(options.dbPath);
+            catalog.requireWritable("indexing"); // said before a model loads
             for (const auto& r : catalog.roots())
                 known.push_back(r.path);
         }

@@ -13,6 +13,8 @@ struct Catalog::Impl {
     std::string path;
     std::string catalogId;
     int schemaVersion = 0;
+    bool readOnly = false;    // opened for reading only, because of readOnlyReason
+    std::string readOnlyReason;
     int txDepth = 0;          // open write transactions / savepoints
     bool inReadSnapshot = false;
     std::unordered_map<int64_t, int> modelDims; // cache: model id -> dim

@@ -2,6 +2,10 @@
 
 #include "util/Error.h"
 
+#include <cstdio>
+#include <filesystem>
+#include <sys/statvfs.h>
+
 namespace vop::store::sql {
 
 Stmt::~Stmt()
@@ -108,6 +112,49 @@ void Db::open(const std::string& path, bool create)
     sqlite3_extended_result_codes(m_h, 1);
 }
 
+bool diskFull(const std::string& path)
+{
+    const auto parent = std::filesystem::path(path).parent_path();
+    struct statvfs st {};
+    if (::statvfs(parent.empty() ? "." : parent.c_str(), &st) != 0)
+        return false;
+    // Less than 64 KiB: not enough for SQLite's shared-memory file and a few pages.
+    return uint64_t(st.f_bavail) * uint64_t(st.f_frsize) < (64u << 10);
+}
+
+namespace {
+// `path` as an SQLite URI filename: '?', '#' and '%' must not be read as URI syntax.
+std::string uriPath(const std::string& path)
+{
+    std::string out = "file:";
+    for (char c : path) {
+        if (c == '?' || c == '#' || c == '%') {
+            char buf[4];
+            std::snprintf(buf, sizeof buf, "%%%02X", static_cast<unsigned char>(c));
+            out += buf;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+} // namespace
+
+void Db::openReadOnly(const std::string& path, bool immutable)
+{
+    close();
+    m_path = path;
+    const std::string uri = uriPath(path) + (immutable ? "?mode=ro&immutable=1" : "?mode=ro");
+    int rc = sqlite3_open_v2(uri.c_str(), &m_h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = m_h ? sqlite3_errmsg(m_h) : sqlite3_errstr(rc);
+        sqlite3_close_v2(m_h);
+        m_h = nullptr;
+        throw InputError("cannot open the catalog '" + path + "' for reading: " + msg);
+    }
+    sqlite3_extended_result_codes(m_h, 1);
+}
+
 void Db::close()
 {
     for (auto& [sql, s] : m_cache)
@@ -159,12 +206,16 @@ void Db::fail(int rc, const std::string& what) const
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         throw Error("the catalog '" + m_path + "' is busy (another vopsearch process is writing to it): " + msg);
-    case SQLITE_FULL:
-        throw Error("the disk holding the catalog '" + m_path + "' is full: " + msg);
-    case SQLITE_READONLY:
-        throw Error("the catalog '" + m_path + "' is read-only: " + msg);
     case SQLITE_IOERR:
-        throw Error("I/O error on the catalog '" + m_path + "': " + msg);
+        if (!diskFull(m_path))
+            throw Error("I/O error on the catalog '" + m_path + "': " + msg);
+        [[fallthrough]]; // a full disk, e.g. no room for the -shm file that a WAL reader needs
+    case SQLITE_FULL:
+        throw Error("the disk holding the catalog '" + m_path + "' is full (" + msg +
+                    "): free some space and run again; what was stored before is kept");
+    case SQLITE_READONLY:
+        throw Error("the catalog '" + m_path + "' is read-only (" + msg +
+                    "): searching works, changing it needs a writable file and folder");
     default:
         throw Error("catalog '" + m_path + "': " + what + " failed: " + msg);
     }

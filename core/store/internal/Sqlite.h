@@ -57,6 +57,9 @@ private:
     sqlite3_stmt* m_s;
 };
 
+// True when the file system that holds `path` (or would hold it) has no room left for writes.
+bool diskFull(const std::string& path);
+
 class Db {
 public:
     Db() = default;
@@ -66,6 +69,9 @@ public:
 
     // Opens (creating when allowed) the database. Throws vop::Error naming the path.
     void open(const std::string& path, bool create);
+    // Opens an existing database for reading only. `immutable`: SQLite assumes nobody changes
+    // the file and needs no -shm/-wal beside it (a WAL database in a read-only folder).
+    void openReadOnly(const std::string& path, bool immutable);
     void close();
     bool isOpen() const { return m_h != nullptr; }
     sqlite3* handle() const { return m_h; }
