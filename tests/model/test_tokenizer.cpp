@@ -135,14 +135,15 @@ void writeGzip(const fs::path& path, const std::string& text)
 
 } // namespace
 
-VOP_TEST(loadsTheVocabularyQuickly)
+// Timings are printed for the reader, never asserted (a loaded machine is not a failure; speed
+// lives in docs/BENCHMARKS.md).
+VOP_TEST(loadsTheVocabulary)
 {
     const auto t0 = std::chrono::steady_clock::now();
     ClipTokenizer t(vocabPath());
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "  vocabulary loaded in " << ms << " ms" << std::endl;
     CHECK_SAME(t.vocabSize(), 49408);
-    VOP_CHECK(ms < 1000.0);
 }
 
 VOP_TEST(matchesGoldenTokenIds)
@@ -483,7 +484,7 @@ VOP_TEST(isSafeToShareAcrossThreads)
     CHECK_SAME(failures, (Ids{0, 0, 0, 0}));
 }
 
-VOP_TEST(encodesCaptionsInMicroseconds)
+VOP_TEST(encodesCaptionsTheSameCachedAndUncached)
 {
     ClipTokenizer fresh(vocabPath());
     const std::string caption = "A man is COOKING pasta!!  in a kitchen with a wooden spoon & a red pot";
@@ -496,9 +497,7 @@ VOP_TEST(encodesCaptionsInMicroseconds)
         VOP_REQUIRE(fresh.encode(caption) == first);
     const double warmUs = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() / rounds;
     std::cout << "  caption: " << coldUs << " us uncached, " << warmUs << " us cached" << std::endl;
-    // Generous bounds for a loaded machine; typical figures are a few tens of microseconds.
-    VOP_CHECK(coldUs < 20000.0);
-    VOP_CHECK(warmUs < 1000.0);
+    // Typically a few tens of microseconds; printed, not asserted.
 
     // A long run of punctuation is one piece; BPE of it must not be quadratic in hash lookups.
     const std::string run(5000, '!');
