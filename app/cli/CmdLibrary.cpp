@@ -160,6 +160,8 @@ int runIndex(const std::vector<std::string>& argv)
         j["unchanged"] = r.sync.unchanged;
         j["segments"] = r.segments;
         j["frames"] = r.frames;
+        j["frames_encoded"] = r.framesEncoded;
+        j["segments_reused"] = r.segmentsReused;
         j["index_vectors"] = r.indexVectors;
         j["cancelled"] = r.cancelled;
         j["seconds"] = r.timings.wall;

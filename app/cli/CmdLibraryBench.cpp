@@ -122,6 +122,32 @@ size_t generateLibrary(const std::string& dir, int clips, double seconds, const 
     return made;
 }
 
+// The model of bench-index: --checkpoint, else a random ViT-B/32; --device, --precision.
+VopEncoder benchEncoder(const Args& args, int frames)
+{
+    ClipEncoder::Options co;
+    co.checkpoint = args.get("checkpoint");
+    co.vocab = args.get("vocab");
+    co.device = args.get("device", "auto");
+    co.imagePrecision = co.textPrecision = precisionOption(args);
+    ClipEncoder clip = args.has("checkpoint") ? ClipEncoder(co)
+                                              : ClipEncoder::synthetic(ClipConfig::vitB32(), co.device);
+    clip.setPrecision(co.imagePrecision, co.textPrecision);
+    return VopEncoder(std::move(clip), "", frames);
+}
+
+library::IndexerOptions benchIndexerOptions(const Args& args)
+{
+    library::IndexerOptions o;
+    o.sync.settleSeconds = 0;
+    o.decodeWorkers = args.getInt("workers", 0);
+    o.segmentsPerBatch = args.getInt("batch", 0);
+    o.segments.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
+    o.segments.skipNonReference = !args.has("decode-all");
+    o.reuseMaxDiff = args.getDouble("reuse-diff", o.reuseMaxDiff);
+    return o;
+}
+
 int runBenchIndex(const std::vector<std::string>& argv)
 {
     Args args(argv, {"clips", "seconds", "size", "fps", "library", "frames", "device", "workers", "batch", "checkpoint",
@@ -150,24 +176,10 @@ int runBenchIndex(const std::vector<std::string>& argv)
     const std::string db = work + "/bench.sqlite3";
 
     const auto tl = Clock::now();
-    ClipEncoder::Options co;
-    co.checkpoint = args.get("checkpoint");
-    co.vocab = args.get("vocab");
-    co.device = args.get("device", "auto");
-    co.imagePrecision = co.textPrecision = precisionOption(args);
-    ClipEncoder clip = args.has("checkpoint") ? ClipEncoder(co)
-                                              : ClipEncoder::synthetic(ClipConfig::vitB32(), co.device);
-    clip.setPrecision(co.imagePrecision, co.textPrecision);
-    VopEncoder encoder(std::move(clip), "", frames);
+    VopEncoder encoder = benchEncoder(args, frames);
     const double loadSeconds = std::chrono::duration<double>(Clock::now() - tl).count();
 
-    library::IndexerOptions o;
-    o.sync.settleSeconds = 0;
-    o.decodeWorkers = args.getInt("workers", 0);
-    o.segmentsPerBatch = args.getInt("batch", 0);
-    o.segments.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
-    o.segments.skipNonReference = !args.has("decode-all");
-    o.reuseMaxDiff = args.getDouble("reuse-diff", o.reuseMaxDiff);
+    const library::IndexerOptions o = benchIndexerOptions(args);
     library::Indexer indexer(db, encoder, o);
     auto progress = [&](const library::IndexProgress& p) {
         if (!json && p.phase == library::IndexProgress::Phase::Indexing)
