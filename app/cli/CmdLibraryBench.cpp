@@ -41,7 +41,7 @@ const char* kBenchIndexUsage =
     "time goes (decode, summed over the decode workers; encode; store; the encoder waiting for decoded clips).\n"
     "--precision and --reuse-diff as for 'index'; --decode-all decodes the non-reference frames too (the\n"
     "accurate sampler's behaviour before issue 12); --static-share S makes that share of the clips slides\n"
-    "(still test patterns whose colours change every 20 s, no noise) instead of moving pictures.";
+    "(still test patterns whose colours change every 30 s, no noise) instead of moving pictures.";
 
 const char* kBenchSearchUsage =
     "usage: vopsearch-cli bench-search [--vectors N] [--dim D] [--queries Q] [--ef E[,E2...]] [--M M] [--efc C]\n"
@@ -65,13 +65,13 @@ std::string x264Output(const std::string& path, int fps)
            shellQuote(path);
 }
 
-// A slide show: a still test pattern whose hue turns every 20 s (what a talk or a screen recording
-// looks like to the indexer).
+// A slide show: a still test pattern whose hue turns every 30 s (what a talk or a screen recording
+// looks like to the indexer; with the default 15 s windows every other segment repeats the one before).
 std::string slideCommand(const std::string& path, int i, double seconds, const std::string& size, int fps)
 {
     static const char* sources[] = {"smptehdbars", "rgbtestsrc", "yuvtestsrc", "pal75bars"};
     const std::string input = std::string(sources[i % 4]) + "=size=" + size + ":rate=" + std::to_string(fps);
-    const std::string vf = "hue=h=" + std::to_string((i * 37) % 360) + "+90*floor(t/20)";
+    const std::string vf = "hue=h=" + std::to_string((i * 37) % 360) + "+90*floor(t/30)";
     return "ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i " + shellQuote(input) + " -t " +
            std::to_string(seconds) + " -vf " + shellQuote(vf) + x264Output(path, fps);
 }
@@ -165,7 +165,7 @@ int runBenchIndex(const std::vector<std::string>& argv)
     const std::string library = args.get(
         "library", (fs::temp_directory_path() /
                     ("vopsearch-bench-" + std::to_string(clips) + "x" + std::to_string(int(seconds)) + "s-" + size +
-                     (staticEvery ? "-slides" + std::to_string(staticEvery) : "")))
+                     (staticEvery ? "-slides30s" + std::to_string(staticEvery) : "")))
                        .string());
     const bool json = args.has("json");
     generateLibrary(library, clips, seconds, size, fps, json, staticEvery);
