@@ -121,7 +121,9 @@ Precision resolveImagePrecision(Precision p)
 {
     if (p != Precision::Auto)
         return p;
-    return int8Engine() == "onednn" && cpuHasVnni() ? Precision::Int8 : Precision::Fp32;
+    // AMX machines (Sapphire Rapids) stay fp32 until int8 has run there: oneDNN's AMX code died
+    // with SIGILL on the project's VM (docs/BENCHMARKS.md), and int8 there is not measured yet.
+    return int8Engine() == "onednn" && cpuHasVnni() && !cpuHasAmx() ? Precision::Int8 : Precision::Fp32;
 }
 
 const ClipTokenizer& ClipEncoder::tokenizer() const

@@ -76,9 +76,8 @@ private:
     std::unique_ptr<Impl> d;
 };
 
-// What Auto means for the image tower on this machine: Int8 where the CPU has VNNI and this
-// LibTorch has a quantized engine, else Fp32 (measured, docs/BENCHMARKS.md). Fp32/Int8 pass
-// through.
+// What Auto means for the image tower on this machine: Int8 where the CPU has VNNI but no AMX
+// and this LibTorch has oneDNN, else Fp32 (measured, docs/BENCHMARKS.md). Fp32/Int8 pass through.
 Precision resolveImagePrecision(Precision p);
 
 // L2-normalise every row in place (zero rows stay zero).

@@ -6,7 +6,12 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <torch/torch.h>
 
+#include <cstdlib>
 #include <mutex>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 namespace vop {
 
@@ -34,6 +39,12 @@ at::QEngine engine()
     static std::once_flag once;
     static at::QEngine chosen = at::QEngine::NoQEngine;
     std::call_once(once, [] {
+        // oneDNN's AMX kernels died with SIGILL on the project's Sapphire Rapids VM (bf16; the
+        // hypervisor does not grant AMX): on AMX CPUs keep its kernels at AVX-512 VNNI unless the
+        // user says otherwise. oneDNN reads this when it first dispatches, after this point
+        // unless something ran through oneDNN before the first int8 layer was packed.
+        if (cpuHasAmx())
+            ::setenv("ONEDNN_MAX_CPU_ISA", "AVX512_CORE_VNNI", /*overwrite=*/0);
         chosen = pickEngine();
         if (chosen != at::QEngine::NoQEngine)
             at::globalContext().setQEngine(chosen);
@@ -48,6 +59,18 @@ bool cpuHasVnni()
 #if defined(__x86_64__) && defined(__GNUC__)
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512vnni");
+#else
+    return false;
+#endif
+}
+
+bool cpuHasAmx()
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    unsigned a = 0, b = 0, c = 0, d = 0;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return false;
+    return (d >> 24) & 1u; // AMX-TILE
 #else
     return false;
 #endif

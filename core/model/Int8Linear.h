@@ -31,7 +31,8 @@ private:
 // the LibTorch in use has none (then int8 is unavailable and callers stay fp32).
 std::string int8Engine();
 
-// Whether the CPU has 8-bit dot-product instructions (AVX-512 VNNI).
+// Whether the CPU has 8-bit dot-product instructions (AVX-512 VNNI), and AMX tiles.
 bool cpuHasVnni();
+bool cpuHasAmx();
 
 } // namespace vop
