@@ -81,22 +81,26 @@ EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& de
                                  const std::string& precision)
 {
     const auto dev = resolveDevice(deviceName);
-    if (precision != "auto" && precision != "fp16" && precision != "fp32")
-        throw InputError("unknown precision '" + precision + "' (auto, fp16, fp32)");
+    if (precision != "auto" && precision != "fp16" && precision != "fp32" && precision != "int8")
+        throw InputError("unknown precision '" + precision + "' (auto, fp16, fp32, int8)");
     if (precision == "fp16" && !dev.is_cuda())
-        throw InputError("fp16 needs a CUDA device: the CPU computes in fp32");
+        throw InputError("fp16 needs a CUDA device: the CPU computes in fp32 or int8");
+    if (precision == "int8" && dev.is_cuda())
+        throw InputError("int8 is a CPU precision: CUDA computes in fp16 or fp32");
     // The encoder's own set-up (threads on the CPU, fp16 with fp32 LayerNorm on CUDA).
     auto encoder = ClipEncoder::synthetic(config, deviceName, "", 1, /*halfOnCuda=*/precision != "fp32");
+    encoder.setPrecision(precision == "int8" ? Precision::Int8 : precision == "fp32" ? Precision::Fp32 : Precision::Auto,
+                         Precision::Fp32);
     auto& model = encoder.model();
     const bool half = encoder.halfPrecision();
     const auto dtype = half ? torch::kFloat16 : torch::kFloat32;
     EncodeBenchResult r;
     r.device = describeDevice(dev);
-    r.precision = half ? "fp16" : "fp32";
+    r.precision = half ? "fp16" : precisionName(encoder.imagePrecision());
     r.blasCore = blasCoreName();
     r.threads = int(std::max(1u, std::thread::hardware_concurrency()));
     r.batch = batch;
-    r.gemmGflops = measureGemmGflops(deviceName, std::min(seconds, 2.0), half);
+    r.gemmGflops = measureGemmGflops(deviceName, std::min(seconds, 2.0), half); // int8: the fp32 roofline
 
     torch::InferenceMode guard;
     const int64_t R = config.imageResolution;

@@ -17,7 +17,7 @@ double measureGemmGflops(const std::string& device, double seconds = 1.0, bool h
 
 struct EncodeBenchResult {
     std::string device;
-    std::string precision;         // "fp16" (CUDA's default) or "fp32"
+    std::string precision;         // "fp16" (CUDA's default), "fp32" or "int8" (CPU image tower)
     std::string blasCore;
     int threads = 0;
     int batch = 0;
@@ -31,8 +31,8 @@ struct EncodeBenchResult {
     int shortTextTokens = 0;
 };
 
-// precision: "auto" (what the encoder does: fp16 on CUDA, fp32 on the CPU), "fp16" (CUDA only)
-// or "fp32".
+// precision: "auto" (what the encoder does: fp16 on CUDA, resolveImagePrecision on the CPU),
+// "fp16" (CUDA only), "int8" (CPU only; the text figures stay fp32) or "fp32".
 EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& device, int batch,
                                  double secondsPerMeasure = 3.0, const std::string& precision = "auto");
 

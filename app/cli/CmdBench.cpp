@@ -21,7 +21,8 @@ const char* kUsage =
     "(short and 77-token), and the machine's fp32 matrix-product GFLOP/s, so that images/s reads as a\n"
     "fraction of the roofline. With --variant: clips/s (F frames each) of that VoP variant (or of all,\n"
     "beside zero-shot CLIP), batches of --clips clips (default 4). --precision auto (the encoder's: fp16 on\n"
-    "CUDA, fp32 on the CPU), fp16 or fp32; on CUDA also images/s from pinned host memory (copy included).";
+    "CUDA; on the CPU int8 where it is faster, else fp32), fp16 (CUDA), int8 (CPU: the image tower)\n"
+    "or fp32; on CUDA also images/s from pinned host memory (copy included).";
 
 ClipConfig syntheticConfig(const std::string& name)
 {
@@ -98,7 +99,8 @@ int runBenchEncode(const Args& args)
     std::printf("device           %s%s, %d BLAS threads, BLAS core %s\n", r.device.c_str(),
                 r.precision == "fp32" ? "" : (" (" + r.precision + ")").c_str(), r.threads,
                 r.blasCore.empty() ? "(not OpenBLAS)" : r.blasCore.c_str());
-    std::printf("GEMM roofline    %.1f GFLOP/s  (%s 256x768 @ 768x3072)\n", r.gemmGflops, r.precision.c_str());
+    std::printf("GEMM roofline    %.1f GFLOP/s  (%s 256x768 @ 768x3072)\n", r.gemmGflops,
+                r.precision == "fp16" ? "fp16" : "fp32");
     std::printf("images           %.1f images/s at batch %d  (%.2f GFLOP/image -> %.1f GFLOP/s = %.0f%% of roofline)\n",
                 r.imagesPerSecond, r.batch, r.imageGflops, r.imagesPerSecond * r.imageGflops,
                 100.0 * r.rooflineFraction);

@@ -4,6 +4,7 @@
 // --frames / --video give the (L2-normalised) embedding of one clip.
 #include "Commands.h"
 #include "ImageInput.h"
+#include "LibraryCommon.h"
 
 #include "model/ClipEncoder.h"
 #include "model/ClipTokenizer.h"
@@ -27,6 +28,7 @@ const char* kUsage =
     "                     adds \"clip_embedding\" (L2-normalised)\n"
     "  --video FILE       one clip: F frames sampled uniformly from the video (F from the prompt set, 12 without)\n"
     "  --device D         auto | cpu | cuda | cuda:N (default auto)\n"
+    "  --precision P      auto | fp32 | int8: CPU precision of the towers (default auto, as for 'index')\n"
     "  --vocab FILE       bpe_simple_vocab_16e6.txt.gz (default: next to the checkpoint, the model folders, the shipped copy)";
 
 int runEncode(const std::vector<std::string>& argvIn)
@@ -42,7 +44,7 @@ int runEncode(const std::vector<std::string>& argvIn)
         }
         argv.push_back(argvIn[i]);
     }
-    Args args(argv, {"checkpoint", "image", "text", "device", "vocab", "prompts", "video"}, {});
+    Args args(argv, {"checkpoint", "image", "text", "device", "precision", "vocab", "prompts", "video"}, {});
     if (!args.positionals().empty())
         throw UsageError("unexpected argument '" + args.positionals().front() + "'");
     const auto images = args.getAll("image");
@@ -60,6 +62,7 @@ int runEncode(const std::vector<std::string>& argvIn)
     opts.checkpoint = args.get("checkpoint");
     opts.vocab = args.get("vocab");
     opts.device = args.get("device", "auto");
+    opts.imagePrecision = opts.textPrecision = precisionOption(args);
     ClipEncoder clip(opts);
     nlohmann::json out = nlohmann::json::object();
     out["image_embeddings"] = decoded.empty() ? nlohmann::json::array() : nlohmann::json(clip.encodeImages(decoded));

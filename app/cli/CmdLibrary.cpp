@@ -32,8 +32,12 @@ const char* kIndexUsage =
     "  --vocab FILE       CLIP's BPE vocabulary (default: next to the checkpoint)\n"
     "  --prompts FILE     a prompt set (default: zero-shot CLIP)\n"
     "  --device D         auto | cpu | cuda | cuda:N (default auto)\n"
+    "  --precision P      auto | fp32 | int8: the encoder's CPU precision (auto: int8 where it is faster here\n"
+    "                     and passed the quality gate, else fp32; docs/LIBRARY.md)\n"
     "  --frames N         frames per segment for zero-shot CLIP (12; a prompt set has its own)\n"
     "  --fast-seek        take the keyframe nearest each sample time (faster, less exact)\n"
+    "  --reuse-diff D     a segment whose frames differ from the previous encoded one's by at most D\n"
+    "                     (mean absolute difference, 0-255) reuses its embedding (1; -1: off)\n"
     "  --segment-max S    a video up to S seconds is one segment (30)\n"
     "  --window S         longer videos: windows of S seconds (15)\n"
     "  --overlap S        ... overlapping by S seconds (0)\n"
@@ -88,8 +92,8 @@ void printProgress(const library::IndexProgress& p)
 int runIndex(const std::vector<std::string>& argv)
 {
     Args args(argv,
-              {"db", "checkpoint", "vocab", "prompts", "device", "frames", "segment-max", "window", "overlap", "workers",
-               "batch", "settle"},
+              {"db", "checkpoint", "vocab", "prompts", "device", "precision", "frames", "segment-max", "window", "overlap",
+               "workers", "batch", "settle", "reuse-diff"},
               {"fast-seek", "json", "quiet"});
     const std::string db = databasePath(args);
     std::vector<std::string> roots = args.positionals();
@@ -104,6 +108,7 @@ int runIndex(const std::vector<std::string>& argv)
     o.segmentsPerBatch = args.getInt("batch", 0);
     if (o.decodeWorkers < 0 || o.segmentsPerBatch < 0)
         throw UsageError("--workers and --batch must be >= 0 (0: automatic)");
+    o.reuseMaxDiff = args.getDouble("reuse-diff", o.reuseMaxDiff);
     o.sync.settleSeconds = args.getDouble("settle", 2.0);
     if (!(o.sync.settleSeconds >= 0))
         throw UsageError("--settle must be >= 0");
@@ -155,6 +160,8 @@ int runIndex(const std::vector<std::string>& argv)
         j["unchanged"] = r.sync.unchanged;
         j["segments"] = r.segments;
         j["frames"] = r.frames;
+        j["frames_encoded"] = r.framesEncoded;
+        j["segments_reused"] = r.segmentsReused;
         j["index_vectors"] = r.indexVectors;
         j["cancelled"] = r.cancelled;
         j["seconds"] = r.timings.wall;

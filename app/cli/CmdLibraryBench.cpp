@@ -34,10 +34,14 @@ using Clock = std::chrono::steady_clock;
 const char* kBenchIndexUsage =
     "usage: vopsearch-cli bench-index [--clips N] [--seconds S] [--size WxH] [--fps R] [--library DIR]\n"
     "                                 [--frames F] [--device D] [--workers N] [--batch N] [--fast-seek] [--json]\n"
+    "                                 [--precision P] [--reuse-diff D] [--decode-all] [--static-share S]\n"
     "End-to-end indexing speed on a generated library (h264 clips made with the ffmpeg CLI, kept in --library\n"
     "and reused when it already holds them; default 200 clips of 10 s at 640x360, 25 fps) with a randomly\n"
     "initialised ViT-B/32-shaped CLIP (--checkpoint FILE to use a real one): videos/s, frames/s, and where the\n"
-    "time goes (decode, summed over the decode workers; encode; store; the encoder waiting for decoded clips).";
+    "time goes (decode, summed over the decode workers; encode; store; the encoder waiting for decoded clips).\n"
+    "--precision and --reuse-diff as for 'index'; --decode-all decodes the non-reference frames too (the\n"
+    "accurate sampler's behaviour before issue 12); --static-share S makes that share of the clips slides\n"
+    "(still test patterns whose colours change every 30 s, no noise) instead of moving pictures.";
 
 const char* kBenchSearchUsage =
     "usage: vopsearch-cli bench-search [--vectors N] [--dim D] [--queries Q] [--ef E[,E2...]] [--M M] [--efc C]\n"
@@ -55,6 +59,23 @@ std::string shellQuote(const std::string& s)
     return q + "'";
 }
 
+std::string x264Output(const std::string& path, int fps)
+{
+    return " -c:v libx264 -preset veryfast -g " + std::to_string(2 * fps) + " -pix_fmt yuv420p -threads 1 -f mp4 " +
+           shellQuote(path);
+}
+
+// A slide show: a still test pattern whose hue turns every 30 s (what a talk or a screen recording
+// looks like to the indexer; with the default 15 s windows every other segment repeats the one before).
+std::string slideCommand(const std::string& path, int i, double seconds, const std::string& size, int fps)
+{
+    static const char* sources[] = {"smptehdbars", "rgbtestsrc", "yuvtestsrc", "pal75bars"};
+    const std::string input = std::string(sources[i % 4]) + "=size=" + size + ":rate=" + std::to_string(fps);
+    const std::string vf = "hue=h=" + std::to_string((i * 37) % 360) + "+90*floor(t/30)";
+    return "ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i " + shellQuote(input) + " -t " +
+           std::to_string(seconds) + " -vf " + shellQuote(vf) + x264Output(path, fps);
+}
+
 // Clip i of the generated library: a different source and hue per clip, so no two are alike.
 std::string clipCommand(const std::string& path, int i, double seconds, const std::string& size, int fps)
 {
@@ -68,12 +89,12 @@ std::string clipCommand(const std::string& path, int i, double seconds, const st
     std::ostringstream vf;
     vf << "hue=h=" << (i * 37) % 360 << ":s=" << 0.6 + 0.1 * (i % 5) << ",noise=alls=" << 4 + i % 7 << ":allf=t";
     return "ffmpeg -nostdin -hide_banner -v error -y -f lavfi -i " + shellQuote(input) + " -t " +
-           std::to_string(seconds) + " -vf " + shellQuote(vf.str()) +
-           " -c:v libx264 -preset veryfast -g " + std::to_string(2 * fps) +
-           " -pix_fmt yuv420p -threads 1 -f mp4 " + shellQuote(path);
+           std::to_string(seconds) + " -vf " + shellQuote(vf.str()) + x264Output(path, fps);
 }
 
-size_t generateLibrary(const std::string& dir, int clips, double seconds, const std::string& size, int fps, bool quiet)
+// Clips 0, k, 2k, ... are slides when `staticEvery` is k > 0.
+size_t generateLibrary(const std::string& dir, int clips, double seconds, const std::string& size, int fps, bool quiet,
+                       int staticEvery = 0)
 {
     fs::create_directories(dir);
     size_t made = 0;
@@ -85,7 +106,10 @@ size_t generateLibrary(const std::string& dir, int clips, double seconds, const 
         if (fs::exists(path) && fs::file_size(path) > 0)
             continue;
         const std::string tmp = path + ".part";
-        if (std::system(clipCommand(tmp, i, seconds, size, fps).c_str()) != 0)
+        const bool slide = staticEvery > 0 && i % staticEvery == 0;
+        const std::string command =
+            slide ? slideCommand(tmp, i, seconds, size, fps) : clipCommand(tmp, i, seconds, size, fps);
+        if (std::system(command.c_str()) != 0)
             throw Error("ffmpeg could not generate '" + path + "' (is the ffmpeg CLI with libx264 installed?)");
         fs::rename(tmp, path);
         ++made;
@@ -98,22 +122,53 @@ size_t generateLibrary(const std::string& dir, int clips, double seconds, const 
     return made;
 }
 
+// The model of bench-index: --checkpoint, else a random ViT-B/32; --device, --precision.
+VopEncoder benchEncoder(const Args& args, int frames)
+{
+    ClipEncoder::Options co;
+    co.checkpoint = args.get("checkpoint");
+    co.vocab = args.get("vocab");
+    co.device = args.get("device", "auto");
+    co.imagePrecision = co.textPrecision = precisionOption(args);
+    ClipEncoder clip = args.has("checkpoint") ? ClipEncoder(co)
+                                              : ClipEncoder::synthetic(ClipConfig::vitB32(), co.device);
+    clip.setPrecision(co.imagePrecision, co.textPrecision);
+    return VopEncoder(std::move(clip), "", frames);
+}
+
+library::IndexerOptions benchIndexerOptions(const Args& args)
+{
+    library::IndexerOptions o;
+    o.sync.settleSeconds = 0;
+    o.decodeWorkers = args.getInt("workers", 0);
+    o.segmentsPerBatch = args.getInt("batch", 0);
+    o.segments.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
+    o.segments.skipNonReference = !args.has("decode-all");
+    o.reuseMaxDiff = args.getDouble("reuse-diff", o.reuseMaxDiff);
+    return o;
+}
+
 int runBenchIndex(const std::vector<std::string>& argv)
 {
     Args args(argv, {"clips", "seconds", "size", "fps", "library", "frames", "device", "workers", "batch", "checkpoint",
-                     "vocab"},
-              {"fast-seek", "json"});
+                     "vocab", "precision", "reuse-diff", "static-share"},
+              {"fast-seek", "json", "decode-all"});
     const int clips = args.getInt("clips", 200), fps = args.getInt("fps", 25), frames = args.getInt("frames", 12);
     const double seconds = args.getDouble("seconds", 10);
     const std::string size = args.get("size", "640x360");
     if (clips < 1 || fps < 1 || frames < 1 || !(seconds > 0))
         throw UsageError("--clips, --fps, --frames and --seconds must be positive");
+    const double staticShare = args.getDouble("static-share", 0);
+    if (!(staticShare >= 0 && staticShare <= 1))
+        throw UsageError("--static-share must be between 0 and 1");
+    const int staticEvery = staticShare > 0 ? std::max(1, int(std::lround(1 / staticShare))) : 0;
     const std::string library = args.get(
-        "library", (fs::temp_directory_path() / ("vopsearch-bench-" + std::to_string(clips) + "x" +
-                                                  std::to_string(int(seconds)) + "s-" + size))
+        "library", (fs::temp_directory_path() /
+                    ("vopsearch-bench-" + std::to_string(clips) + "x" + std::to_string(int(seconds)) + "s-" + size +
+                     (staticEvery ? "-slides30s" + std::to_string(staticEvery) : "")))
                        .string());
     const bool json = args.has("json");
-    generateLibrary(library, clips, seconds, size, fps, json);
+    generateLibrary(library, clips, seconds, size, fps, json, staticEvery);
 
     std::string work = (fs::temp_directory_path() / "vopsearch-bench-index-XXXXXX").string();
     if (!::mkdtemp(work.data()))
@@ -121,20 +176,10 @@ int runBenchIndex(const std::vector<std::string>& argv)
     const std::string db = work + "/bench.sqlite3";
 
     const auto tl = Clock::now();
-    ClipEncoder::Options co;
-    co.checkpoint = args.get("checkpoint");
-    co.vocab = args.get("vocab");
-    co.device = args.get("device", "auto");
-    ClipEncoder clip = args.has("checkpoint") ? ClipEncoder(co)
-                                              : ClipEncoder::synthetic(ClipConfig::vitB32(), co.device);
-    VopEncoder encoder(std::move(clip), "", frames);
+    VopEncoder encoder = benchEncoder(args, frames);
     const double loadSeconds = std::chrono::duration<double>(Clock::now() - tl).count();
 
-    library::IndexerOptions o;
-    o.sync.settleSeconds = 0;
-    o.decodeWorkers = args.getInt("workers", 0);
-    o.segmentsPerBatch = args.getInt("batch", 0);
-    o.segments.seek = args.has("fast-seek") ? media::SeekMode::Fast : media::SeekMode::Accurate;
+    const library::IndexerOptions o = benchIndexerOptions(args);
     library::Indexer indexer(db, encoder, o);
     auto progress = [&](const library::IndexProgress& p) {
         if (!json && p.phase == library::IndexProgress::Phase::Indexing)
@@ -171,6 +216,9 @@ int runBenchIndex(const std::vector<std::string>& argv)
                             {"frames_per_segment", frames},
                             {"model", encoder.clip().format() == "synthetic" ? "synthetic ViT-B/32" : encoder.clip().checkpointPath()},
                             {"device", encoder.clip().deviceName()},
+                            {"precision", precisionName(encoder.clip().imagePrecision())},
+                            {"skip_non_reference", o.segments.skipNonReference},
+                            {"reuse_max_diff", o.reuseMaxDiff},
                             {"cores", cores},
                             {"load_average_before", load1},
                             {"decode_workers", t.decodeWorkers},
@@ -179,6 +227,8 @@ int runBenchIndex(const std::vector<std::string>& argv)
                             {"skipped", r.skipped.size() + r.failed.size()},
                             {"segments", r.segments},
                             {"frames", r.frames},
+                            {"frames_encoded", r.framesEncoded},
+                            {"segments_reused", r.segmentsReused},
                             {"model_load_s", loadSeconds},
                             {"wall_s", wall},
                             {"scan_s", t.scan},
@@ -201,12 +251,14 @@ int runBenchIndex(const std::vector<std::string>& argv)
     }
     std::printf("library          %s: %d clips of %.0f s, %s, %d fps (h264)\n", library.c_str(), clips, seconds,
                 size.c_str(), fps);
-    std::printf("model            %s on %s (loaded in %.1f s)\n",
+    std::printf("model            %s on %s, %s (loaded in %.1f s)\n",
                 encoder.clip().format() == "synthetic" ? "synthetic ViT-B/32" : encoder.clip().checkpointPath().c_str(),
-                encoder.clip().deviceName().c_str(), loadSeconds);
+                encoder.clip().deviceName().c_str(), precisionName(encoder.clip().imagePrecision()), loadSeconds);
     std::printf("machine          %u cores, load average %.2f before the run\n", cores, load1);
     std::printf("indexed          %zu videos, %lld segments, %lld frames (%d per segment); %zu skipped/failed\n",
                 r.indexed.size(), (long long)r.segments, (long long)r.frames, frames, r.skipped.size() + r.failed.size());
+    std::printf("encoded          %lld frames; %lld segments reused the previous one's embedding\n",
+                (long long)r.framesEncoded, (long long)r.segmentsReused);
     std::printf("wall             %.1f s (scan %.1f s, pipeline %.1f s)\n", wall, t.scan, pipeline);
     std::printf("throughput       %.2f videos/s, %.1f frames/s\n", pipeline > 0 ? videos / pipeline : 0,
                 pipeline > 0 ? double(r.frames) / pipeline : 0);

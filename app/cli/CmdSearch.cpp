@@ -35,7 +35,7 @@ const char* kSearchUsage =
     "  --export FILE       also write the moments as a playlist: M3U8 (VLC, mpv), XSPF (VLC), mpv EDL, CSV or JSON\n"
     "  --format F          the playlist's format, m3u8|xspf|edl|csv|json (default: from FILE's extension)\n"
     "  --relative          name the videos relative to the playlist's folder (absolute by default)\n"
-    "  --device D, --vocab FILE, --frames N  as for 'index'\n"
+    "  --device D, --vocab FILE, --frames N, --precision P  as for 'index'\n"
     "  --json              print a list of {\"path\", \"start\", \"end\", \"score\", \"file_id\", \"segment_id\",\n"
     "                      \"segment_ids\", \"status\", \"thumbnail\"}";
 
@@ -80,7 +80,7 @@ std::optional<search::PlaylistOptions> exportOptions(const Args& args, const std
 int runSearch(const std::vector<std::string>& argv)
 {
     Args args(argv,
-              {"db", "checkpoint", "vocab", "prompts", "device", "frames", "top", "folder", "ext", "min-duration",
+              {"db", "checkpoint", "vocab", "prompts", "device", "precision", "frames", "top", "folder", "ext", "min-duration",
                "max-duration", "after", "before", "like-video", "like-segment", "negative-weight", "thumbnails",
                "export", "format"},
               {"json", "no-merge", "relative"});

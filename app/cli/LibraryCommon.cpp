@@ -26,10 +26,19 @@ service::ModelSettings modelSettings(const Args& args)
     m.vocab = args.get("vocab");
     m.device = args.get("device", "auto");
     m.prompts = args.get("prompts");
+    m.precision = precisionOption(args);
     m.frames = args.getInt("frames", 12);
     if (m.frames < 1 || m.frames > 64)
         throw UsageError("--frames must be between 1 and 64");
     return m;
+}
+
+Precision precisionOption(const Args& args)
+{
+    const std::string s = args.get("precision", "auto");
+    if (auto p = parsePrecision(s))
+        return *p;
+    throw UsageError("--precision must be auto, fp32 or int8 (got '" + s + "')");
 }
 
 std::unique_ptr<service::LibraryService> openLibrary(const Args& args, const library::IndexerOptions& indexing)

@@ -18,7 +18,10 @@ std::string databasePath(const Args& args);
 // The catalog must already exist (status, search, rebuild-index): InputError otherwise.
 void requireDatabase(const std::string& db);
 
-// The model settings of --checkpoint, --vocab, --prompts, --device, --frames (1..64).
+// --precision auto|fp32|int8 (default auto): the CPU precision of the encoder's towers.
+Precision precisionOption(const Args& args);
+
+// The model settings of --checkpoint, --vocab, --prompts, --device, --precision, --frames (1..64).
 service::ModelSettings modelSettings(const Args& args);
 
 // The library service of --db with the model settings of the arguments.

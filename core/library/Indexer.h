@@ -45,6 +45,12 @@ struct IndexerOptions {
     // Held around every encoder batch, so that another user of the same encoder (a search's text
     // query) runs between two batches instead of after the whole run. Null: not shared.
     std::mutex* encoderLock = nullptr;
+    // A segment whose every frame differs from the same frame of the file's previous segment by
+    // at most this mean absolute difference (0-255 per channel, on the decoded frames the model
+    // resizes: short side 224) reuses that segment's embedding instead of being encoded (static
+    // shots, slides, screen recordings). 0: only identical frames; < 0: off. The error this
+    // allows is measured in docs/LIBRARY.md ("Segments that need no encoding").
+    double reuseMaxDiff = 1.0;
     // While this flag is set the run pauses as if pause() had been called (a job's pause).
     const std::atomic<bool>* pauseFlag = nullptr;
     // Progress of loading / building the space's index before the pipeline starts (a rebuild of
@@ -94,7 +100,9 @@ struct IndexReport {
     std::vector<PathProblem> skipped;   // not usable as videos, postponed, deleted meanwhile
     std::vector<PathProblem> failed;    // unreadable, or an error while decoding or encoding
     int64_t segments = 0;               // segments written in this run
-    int64_t frames = 0;                 // frames decoded and encoded in this run
+    int64_t frames = 0;                 // frames decoded (and encoded, or reused) in this run
+    int64_t framesEncoded = 0;          // frames that went through the encoder
+    int64_t segmentsReused = 0;         // segments that took the previous one's embedding
     bool cancelled = false;
     size_t indexVectors = 0;            // vectors in the space's index at the end
     std::string indexFile;

@@ -7,6 +7,9 @@
 #include "util/Log.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
 #include <thread>
 #include <time.h>
 
@@ -17,6 +20,7 @@ using detail::FileTask;
 using detail::Job;
 using detail::SegmentItem;
 using detail::since;
+using detail::sameFrames;
 
 namespace {
 
@@ -89,6 +93,8 @@ void Indexer::Impl::Pipeline::run()
     report.timings.decodeCpu = decodeCpu;
     report.timings.encode = encodeSeconds;
     report.timings.encoderWait = encoderWait;
+    report.framesEncoded = framesEncoded;
+    report.segmentsReused = segmentsReused;
     if (encoderFailure)
         std::rethrow_exception(encoderFailure);
     if (writerFailure)
@@ -175,6 +181,8 @@ void Indexer::Impl::Pipeline::decodeFile(FileTask& t, double& busy, Clock::time_
         t.thumbs.assign(spans.size(), {});
         t.vectors.assign(spans.size(), {});
     }
+    std::vector<RgbImage> encodedFrames; // of the last segment that goes through the encoder
+    size_t encodedIndex = SegmentItem::kNoReuse;
     for (size_t k = 0; k < spans.size(); ++k) {
         busy += since(tb);
         const bool go = d.waitWhilePaused();
@@ -186,8 +194,20 @@ void Indexer::Impl::Pipeline::decodeFile(FileTask& t, double& busy, Clock::time_
             std::lock_guard<std::mutex> lock(t.mu);
             t.thumbs[k] = std::move(seg.thumbnailJpeg);
         }
+        // Compared with the segment whose embedding would be taken, not with the one just before:
+        // a slow drift cannot add up past the bound.
+        SegmentItem item{&t, k, {}, SegmentItem::kNoReuse};
+        if (encodedIndex != SegmentItem::kNoReuse && sameFrames(encodedFrames, seg.frames, d.options.reuseMaxDiff)) {
+            item.reuseOf = encodedIndex;
+        } else {
+            if (d.options.reuseMaxDiff >= 0) {
+                encodedFrames = seg.frames;
+                encodedIndex = k;
+            }
+            item.frames = std::move(seg.frames);
+        }
         busy += since(tb);
-        const bool queued = encodeQueue->push(SegmentItem{&t, k, std::move(seg.frames)});
+        const bool queued = encodeQueue->push(std::move(item));
         tb = Clock::now();
         if (!queued)
             throw Cancelled();
@@ -237,34 +257,71 @@ void Indexer::Impl::Pipeline::encodeItems(std::vector<SegmentItem>& items)
         return;
     std::vector<std::vector<RgbImage>> clips;
     for (auto* it : live)
-        clips.push_back(std::move(it->frames));
+        if (it->reuseOf == SegmentItem::kNoReuse)
+            clips.push_back(std::move(it->frames));
     Embeddings vecs;
     std::string failure;
     const auto te = Clock::now();
     try {
         std::unique_lock<std::mutex> shared;
-        if (d.options.encoderLock)
+        if (d.options.encoderLock && !clips.empty())
             shared = std::unique_lock<std::mutex>(*d.options.encoderLock);
-        vecs = d.encoder.encodeClips(clips, int(batch));
-        if (vecs.size() != live.size())
+        if (!clips.empty())
+            vecs = d.encoder.encodeClips(clips, int(batch));
+        if (vecs.size() != clips.size())
             failure = "the encoder returned " + std::to_string(vecs.size()) + " embeddings for " +
-                      std::to_string(live.size()) + " clips";
+                      std::to_string(clips.size()) + " clips";
     } catch (const std::exception& e) {
         failure = e.what();
     }
     encodeSeconds += since(te);
-    for (size_t j = 0; j < live.size(); ++j) {
-        FileTask& t = *live[j]->task;
+    framesEncoded += int64_t(clips.size()) * frames;
+    segmentsReused += int64_t(live.size() - clips.size());
+    storeVectors(live, vecs, failure);
+}
+
+// The batch's embeddings into their files, in queue order: a segment that reuses one takes it
+// from an earlier segment of its file, stored already (an earlier batch, or earlier in this one).
+void Indexer::Impl::Pipeline::storeVectors(const std::vector<SegmentItem*>& live, Embeddings& vecs,
+                                           const std::string& failure)
+{
+    size_t next = 0;
+    for (auto* it : live) {
+        FileTask& t = *it->task;
         std::lock_guard<std::mutex> lock(t.mu);
         if (!failure.empty()) {
             if (t.problem == FileTask::Problem::None) {
                 t.problem = FileTask::Problem::Fail;
                 t.reason = "encoding failed: " + failure;
             }
+        } else if (it->reuseOf != SegmentItem::kNoReuse) {
+            t.vectors[it->index] = t.vectors[it->reuseOf];
         } else {
-            t.vectors[live[j]->index] = std::move(vecs[j]);
+            t.vectors[it->index] = std::move(vecs[next++]);
         }
     }
+}
+
+double detail::meanAbsDiff(const RgbImage& a, const RgbImage& b)
+{
+    if (a.width != b.width || a.height != b.height || a.pixels.size() != b.pixels.size())
+        return std::numeric_limits<double>::infinity();
+    if (a.pixels.empty())
+        return 0;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < a.pixels.size(); ++i)
+        sum += uint64_t(std::abs(int(a.pixels[i]) - int(b.pixels[i])));
+    return double(sum) / double(a.pixels.size());
+}
+
+bool detail::sameFrames(const std::vector<RgbImage>& prev, const std::vector<RgbImage>& next, double maxDiff)
+{
+    if (maxDiff < 0 || prev.size() != next.size() || prev.empty())
+        return false;
+    for (size_t i = 0; i < prev.size(); ++i)
+        if (!(meanAbsDiff(prev[i], next[i]) <= maxDiff))
+            return false;
+    return true;
 }
 
 // ---- write

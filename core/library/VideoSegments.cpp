@@ -16,6 +16,7 @@ media::DecoderOptions decoderOptions(const SegmentOptions& o)
     media::DecoderOptions d;
     d.maxShortSide = o.maxShortSide;
     d.threads = o.decoderThreads;
+    d.skipNonReference = o.skipNonReference;
     return d;
 }
 

@@ -20,6 +20,7 @@ struct SegmentOptions {
     media::SeekMode seek = media::SeekMode::Accurate;
     int maxShortSide = 224;       // decode size (area downscale); the model resizes again
     int decoderThreads = 1;       // FFmpeg threads per open file
+    bool skipNonReference = true; // media::DecoderOptions::skipNonReference
     bool thumbnails = true;
     int thumbnailSide = 320;      // longer side of the JPEG
     int thumbnailQuality = 80;

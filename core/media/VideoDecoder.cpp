@@ -81,11 +81,24 @@ bool VideoDecoder::Impl::nextFrame()
             continue;
         }
         ++packetsSinceFrame;
-        r = avcodec_send_packet(codec.get(), pkt.get());
-        av_packet_unref(pkt.get());
-        if (r < 0 && r != AVERROR(EAGAIN))
-            ++stats.decodeErrors;
+        sendPacket();
     }
+}
+
+// Sends `pkt` to the decoder; packets before skipBefore go with AVDISCARD_NONREF, so that the
+// decoder drops them when no other frame refers to them.
+void VideoDecoder::Impl::sendPacket()
+{
+    const double t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts * tb : std::nan("");
+    const bool droppable = skipBefore > kNoTime && t < skipBefore; // false for NaN
+    if (droppable)
+        skippedUpTo = std::max(skippedUpTo, t);
+    if (skipBefore > kNoTime)
+        codec->skip_frame = droppable ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+    const int r = avcodec_send_packet(codec.get(), pkt.get());
+    av_packet_unref(pkt.get());
+    if (r < 0 && r != AVERROR(EAGAIN))
+        ++stats.decodeErrors;
 }
 
 void VideoDecoder::Impl::decodeUntil(double target)
@@ -93,6 +106,31 @@ void VideoDecoder::Impl::decodeUntil(double target)
     while (!(haveCur && curTime >= target - kEps))
         if (!nextFrame())
             break;
+}
+
+// decodeUntil, not decoding the non-reference frames more than a frame before the target. A
+// dropped frame never comes out, so the frame before `cur` may be one that was dropped:
+// prevTime takes the latest dropped time. A stream that ends before the target may have
+// dropped its last frames, which answer such a target: then it decodes again, dropping nothing.
+void VideoDecoder::Impl::decodeForwardTo(double target)
+{
+    if (!opts.skipNonReference || noTimestamps) {
+        decodeUntil(target);
+        return;
+    }
+    skipBefore = target - frameDur;
+    skippedUpTo = kNoTime;
+    decodeUntil(target);
+    skipBefore = kNoTime;
+    codec->skip_frame = AVDISCARD_DEFAULT;
+    if (haveCur && curTime >= target - kEps) {
+        prevTime = std::max(prevTime, std::min(skippedUpTo, curTime - 2 * kEps));
+        return;
+    }
+    if (skippedUpTo > kNoTime && (!haveCur || skippedUpTo > curTime)) {
+        seekTo(target);
+        decodeUntil(target);
+    }
 }
 
 void VideoDecoder::Impl::resetDecodeState()
@@ -226,7 +264,7 @@ VideoFrame VideoDecoder::Impl::accurate(double seconds)
     justSeeked = false;
     if (!canContinueTo(target))
         seekTo(target);
-    decodeUntil(target);
+    decodeForwardTo(target);
     if (haveCur && !landedTooLate(target))
         return output();
 

@@ -16,6 +16,10 @@ enum class SeekMode {
 struct DecoderOptions {
     int maxShortSide = 0; // downscale (area averaging) so the shorter side is at most this; 0: full size
     int threads = 0;      // decoder threads; 0: as many as FFmpeg sees fit
+    // Accurate seeks: while decoding forward to a target, frames no other frame refers to
+    // (non-reference B-frames) and that lie before the target are not decoded at all. The frames
+    // handed out are the same, bit for bit (nothing decoded depends on a skipped frame).
+    bool skipNonReference = true;
 };
 
 struct VideoFrame {

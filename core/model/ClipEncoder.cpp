@@ -4,6 +4,7 @@
 #include "model/ClipModel.h"
 #include "model/ClipTokenizer.h"
 #include "model/Device.h"
+#include "model/Int8Linear.h"
 #include "model/Preprocess.h"
 #include "util/Error.h"
 #include "util/Paths.h"
@@ -24,6 +25,7 @@ struct ClipEncoder::Impl {
     std::string checkpoint;
     std::string format;
     BatchRunner runner{"images", "cpu"}; // halves a batch that runs out of device memory
+    Precision image = Precision::Fp32, text = Precision::Fp32;
 
     void place(const std::string& deviceName, bool halfOnCuda, int threads)
     {
@@ -70,6 +72,7 @@ ClipEncoder::ClipEncoder(const Options& o)
     d->model->freeze();
     d->tokenizer = std::make_unique<ClipTokenizer>(o.vocab.empty() ? paths::resolveBpeVocab(d->checkpoint) : o.vocab);
     d->place(o.device, o.halfOnCuda, o.threads);
+    setPrecision(o.imagePrecision, o.textPrecision);
 }
 
 ClipEncoder ClipEncoder::synthetic(const ClipConfig& config, const std::string& device, const std::string& vocab,
@@ -97,6 +100,31 @@ bool ClipEncoder::hasTokenizer() const { return d->tokenizer != nullptr; }
 ClipModelImpl& ClipEncoder::model() { return *d->model; }
 std::shared_ptr<ClipModelImpl> ClipEncoder::modelPtr() { return d->model.ptr(); }
 bool ClipEncoder::halfPrecision() const { return d->dtype == torch::kFloat16; }
+Precision ClipEncoder::imagePrecision() const { return d->image; }
+Precision ClipEncoder::textPrecision() const { return d->text; }
+
+void ClipEncoder::setPrecision(Precision image, Precision text)
+{
+    image = d->device.is_cpu() ? resolveImagePrecision(image) : Precision::Fp32;
+    if (image == Precision::Int8 && int8Engine().empty())
+        throw InputError("int8 is not available: this LibTorch has no quantized engine (use fp32)");
+    if (image != d->image)
+        d->model->visual->transformer->setInt8(image == Precision::Int8);
+    d->image = image;
+    // The text tower's reduced precision belongs to the text path (issue 12, goals 5-6); until
+    // it lands the text tower computes in fp32 whatever is asked.
+    (void)text;
+    d->text = Precision::Fp32;
+}
+
+Precision resolveImagePrecision(Precision p)
+{
+    if (p != Precision::Auto)
+        return p;
+    // AMX machines (Sapphire Rapids) stay fp32 until int8 has run there: oneDNN's AMX code died
+    // with SIGILL on the project's VM (docs/BENCHMARKS.md), and int8 there is not measured yet.
+    return int8Engine() == "onednn" && cpuHasVnni() && !cpuHasAmx() ? Precision::Int8 : Precision::Fp32;
+}
 
 const ClipTokenizer& ClipEncoder::tokenizer() const
 {

@@ -62,11 +62,23 @@ public:
     std::shared_ptr<ClipModelImpl> modelPtr();
     bool halfPrecision() const; // fp16 compute (CUDA only)
 
+    // The precision each tower computes in on the CPU, Auto resolved (always Fp32 on CUDA).
+    Precision imagePrecision() const;
+    Precision textPrecision() const;
+    // Switches the towers' CPU precision (Auto: resolvePrecision). The constructor applies the
+    // Options' fields; synthetic encoders start in fp32. Throws InputError when Int8 is asked
+    // for and this LibTorch has no quantized engine.
+    void setPrecision(Precision image, Precision text);
+
 private:
     ClipEncoder();
     struct Impl;
     std::unique_ptr<Impl> d;
 };
+
+// What Auto means for the image tower on this machine: Int8 where the CPU has VNNI but no AMX
+// and this LibTorch has oneDNN, else Fp32 (measured, docs/BENCHMARKS.md). Fp32/Int8 pass through.
+Precision resolveImagePrecision(Precision p);
 
 // L2-normalise every row in place (zero rows stay zero).
 void normalizeRows(Embeddings& rows);

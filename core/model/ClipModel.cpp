@@ -26,6 +26,14 @@ torch::Tensor quickGelu(const torch::Tensor& x)
     return x * torch::sigmoid(1.702 * x);
 }
 
+// The int8 product when the layer has one and nothing records gradients (inference), else fp32.
+torch::Tensor project(const torch::Tensor& x, const Int8Linear& q, const torch::Tensor& w, const torch::Tensor& b)
+{
+    if (q.defined() && !torch::GradMode::is_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32)
+        return q(x);
+    return vop::linear(x, w, b);
+}
+
 } // namespace
 
 // ------------------------------------------------------------------------------------------
@@ -40,7 +48,7 @@ AttentionImpl::AttentionImpl(int64_t width, int64_t h)
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask)
 {
     const int64_t B = x.size(0), N = x.size(1), D = x.size(2), hd = D / heads;
-    auto qkv = vop::linear(x, in_proj_weight, in_proj_bias);             // [B, N, 3D]
+    auto qkv = project(x, in_proj_int8, in_proj_weight, in_proj_bias);   // [B, N, 3D]
     qkv = qkv.view({B, N, 3, heads, hd}).permute({2, 0, 3, 1, 4});       // [3, B, H, N, hd]
     auto q = qkv[0], k = qkv[1], v = qkv[2];                              // [B, H, N, hd]
     torch::Tensor out;
@@ -56,7 +64,13 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     out = torch::matmul(torch::softmax(scores, -1), v);                  // [B, H, N, hd]
 #endif
     out = out.transpose(1, 2).reshape({B, N, D});                         // [B, N, D]
-    return vop::linear(out, out_proj->weight, out_proj->bias);            // [B, N, D]
+    return project(out, out_proj_int8, out_proj->weight, out_proj->bias); // [B, N, D]
+}
+
+void AttentionImpl::setInt8(bool on)
+{
+    in_proj_int8 = on ? Int8Linear(in_proj_weight, in_proj_bias) : Int8Linear();
+    out_proj_int8 = on ? Int8Linear(out_proj->weight, out_proj->bias) : Int8Linear();
 }
 
 MlpImpl::MlpImpl(int64_t width, int64_t hidden)
@@ -67,7 +81,14 @@ MlpImpl::MlpImpl(int64_t width, int64_t hidden)
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x)
 {
-    return vop::linear(quickGelu(vop::linear(x, c_fc->weight, c_fc->bias)), c_proj->weight, c_proj->bias);
+    auto h = quickGelu(project(x, c_fc_int8, c_fc->weight, c_fc->bias));  // [.., H]
+    return project(h, c_proj_int8, c_proj->weight, c_proj->bias);         // [.., D]
+}
+
+void MlpImpl::setInt8(bool on)
+{
+    c_fc_int8 = on ? Int8Linear(c_fc->weight, c_fc->bias) : Int8Linear();
+    c_proj_int8 = on ? Int8Linear(c_proj->weight, c_proj->bias) : Int8Linear();
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t width, int64_t heads, int64_t mlpWidth)
@@ -97,6 +118,14 @@ torch::Tensor TransformerImpl::forward(torch::Tensor x, const torch::Tensor& mas
 {
     for (auto& b : blocks) x = b->forward(x, mask);
     return x;
+}
+
+void TransformerImpl::setInt8(bool on)
+{
+    for (auto& b : blocks) {
+        b->attn->setInt8(on);
+        b->mlp->setInt8(on);
+    }
 }
 
 // ------------------------------------------------------------------------------------------

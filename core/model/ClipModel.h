@@ -11,6 +11,7 @@
 // frames jointly), and encode text from token embeddings.
 #include "model/Checkpoint.h"
 #include "model/ClipConfig.h"
+#include "model/Int8Linear.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -29,9 +30,14 @@ public:
     // x: [B, N, D]; mask: additive [N, N] or undefined -> [B, N, D]
     torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& mask = {});
 
+    // on: packs the projections in int8 (Int8Linear); forward then uses them whenever no
+    // gradient is recorded. The fp32 weights stay (training uses them). off: drops the packs.
+    void setInt8(bool on);
+
     torch::Tensor in_proj_weight, in_proj_bias;
     torch::nn::Linear out_proj{nullptr};
     int64_t heads;
+    Int8Linear in_proj_int8, out_proj_int8;
 };
 TORCH_MODULE(Attention);
 
@@ -39,7 +45,9 @@ class MlpImpl : public torch::nn::Module {
 public:
     MlpImpl(int64_t width, int64_t hidden);
     torch::Tensor forward(const torch::Tensor& x); // c_proj(QuickGELU(c_fc(x)))
+    void setInt8(bool on); // as AttentionImpl::setInt8
     torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
+    Int8Linear c_fc_int8, c_proj_int8;
 };
 TORCH_MODULE(Mlp);
 
@@ -61,6 +69,8 @@ public:
     int64_t layers() const { return int64_t(blocks.size()); }
     ResidualBlock block(int64_t i) const { return blocks[size_t(i)]; }
     torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask = {});
+    // Every block's four projections in int8 for inference, or back to fp32 (Int8Linear.h).
+    void setInt8(bool on);
 
     torch::nn::ModuleList resblocks;
     std::vector<ResidualBlock> blocks;

@@ -10,7 +10,7 @@ LibraryService::~LibraryService() = default;
 bool ModelSettings::operator==(const ModelSettings& o) const
 {
     return checkpoint == o.checkpoint && vocab == o.vocab && prompts == o.prompts && device == o.device &&
-           frames == o.frames && threads == o.threads;
+           frames == o.frames && threads == o.threads && precision == o.precision;
 }
 
 const std::string& LibraryService::dbPath() const { return d->options.dbPath; }

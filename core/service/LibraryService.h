@@ -22,6 +22,7 @@
 // their JobControl (see Job.h) and never let an exception escape a worker.
 #include "library/EmbeddingSpace.h"
 #include "library/Indexer.h"
+#include "model/Precision.h"
 #include "search/Moment.h"
 #include "search/PlaylistExport.h"
 #include "search/Searcher.h"
@@ -44,6 +45,9 @@ struct ModelSettings {
     std::string device = "auto";  // auto | cpu | cuda | cuda:N
     int frames = 12;              // frames per segment for zero-shot CLIP (a prompt set has its own)
     int threads = 0;              // 0 = all cores
+    // CPU precision of both towers (Precision.h); not part of the embedding space: a reduced
+    // precision keeps every embedding within cosine 0.99 of fp32 (docs/LIBRARY.md).
+    Precision precision = Precision::Auto;
     bool operator==(const ModelSettings& o) const;
     bool operator!=(const ModelSettings& o) const { return !(*this == o); }
 };

@@ -20,7 +20,8 @@ constexpr const char* kArea = "service";
 nlohmann::json toJson(const ModelSettings& s)
 {
     return {{"checkpoint", s.checkpoint}, {"vocab", s.vocab},   {"prompts", s.prompts},
-            {"device", s.device},         {"frames", s.frames}, {"threads", s.threads}};
+            {"device", s.device},         {"frames", s.frames}, {"threads", s.threads},
+            {"precision", precisionName(s.precision)}};
 }
 
 ModelSettings fromJson(const nlohmann::json& j)
@@ -32,6 +33,7 @@ ModelSettings fromJson(const nlohmann::json& j)
     s.device = j.value("device", s.device);
     s.frames = j.value("frames", s.frames);
     s.threads = j.value("threads", s.threads);
+    s.precision = parsePrecision(j.value("precision", std::string("auto"))).value_or(Precision::Auto);
     return s;
 }
 

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -45,15 +46,29 @@ VOP_TEST(encodeMatchesGolden)
     const auto dir = shared("fixtures/clip-tiny/");
     std::ifstream in(dir + "golden.json");
     const auto golden = nlohmann::json::parse(in);
+    // The golden embeddings are the fp32 reference; --precision auto may pick int8 on a VNNI CPU.
     std::string args = "encode --device cpu --checkpoint " + dir + "model.ts.pt " + vocab();
     for (const auto& img : golden["images"]) args += " --image " + dir + "images/" + img.get<std::string>();
     for (const auto& t : golden["texts"]) args += " --text " + vop::test::shellQuote(t.get<std::string>());
-    auto r = cli(args);
+    auto r = cli(args + " --precision fp32");
     VOP_REQUIRE_EQ(r.code, 0);
     const auto out = nlohmann::json::parse(r.out);
     VOP_CHECK(out["token_ids"] == golden["token_ids"]);
     VOP_CHECK(relErr(out["image_embeddings"], golden["image_embeddings"]) <= 1e-4);
     VOP_CHECK(relErr(out["text_embeddings"], golden["text_embeddings"]) <= 1e-4);
+    // int8 (where this LibTorch has a quantized engine): every image within cosine 0.99.
+    auto q = cli(args + " --precision int8");
+    if (q.code != 0) { // a LibTorch without a quantized engine says so and exits 2
+        VOP_CHECK_EQ(q.code, 2);
+        return;
+    }
+    const auto int8 = nlohmann::json::parse(q.out)["image_embeddings"];
+    for (size_t i = 0; i < int8.size(); ++i) {
+        const auto a = int8[i].get<std::vector<float>>(), b = out["image_embeddings"][i].get<std::vector<float>>();
+        double ab = 0, aa = 0, bb = 0;
+        for (size_t k = 0; k < a.size(); ++k) ab += double(a[k]) * b[k], aa += double(a[k]) * a[k], bb += double(b[k]) * b[k];
+        VOP_CHECK(ab / std::sqrt(aa * bb) >= 0.99);
+    }
 }
 
 VOP_TEST(encodesACheckpointOfAnUnseenShape)
@@ -119,6 +134,8 @@ VOP_TEST(badInvocationsExitWithTwo)
     VOP_CHECK_EQ(cli("encode --checkpoint " + shared("media/sample.mp4") + " --text x").code, 2); // not a checkpoint
     VOP_CHECK_EQ(cli("prompts new --variant vop-z --out /tmp/x --checkpoint " + shared("fixtures/clip-tiny/model.safetensors")).code, 2);
     VOP_CHECK_EQ(cli("bench encode --batch 0").code, 2);
+    VOP_CHECK_EQ(cli("encode --text x --precision int4").code, 2);
+    VOP_CHECK_EQ(cli("bench encode --precision fp16 --device cpu").code, 2);
     VOP_CHECK_EQ(cli("help").code, 0);
 }
 

@@ -4,6 +4,7 @@
 #include "LibraryTestSupport.h"
 
 #include "library/Indexer.h"
+#include "library/internal/IndexerImpl.h"
 #include "media/ImageCodec.h"
 #include "search/Searcher.h"
 #include "store/Catalog.h"
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <mutex>
 #include <set>
@@ -422,6 +424,74 @@ VOP_TEST(searchWhileIndexingSeesOnlyWholeFiles)
     VOP_CHECK(nonEmpty > 0);
     VOP_CHECK(slowest < 1.0);
     std::printf("  %d searches while indexing, %d with results, slowest %.1f ms\n", searches, nonEmpty, slowest * 1e3);
+}
+
+// Segments whose frames equal those of the file's previous encoded segment (a still picture, a
+// slide) take its embedding instead of going through the encoder; moving pictures never do; the
+// stored embeddings stay within cosine 0.99 of encoding every segment. Off: every segment encoded.
+VOP_TEST(staticSegmentsReuseTheEmbeddingOfTheSegmentBefore)
+{
+    const std::string lib = freshDir("static");
+    ffmpeg("-f lavfi -i smptebars=size=96x54:rate=5 -t 12 -c:v libx264 -preset ultrafast -g 10 -pix_fmt yuv420p " +
+           shellQuote(lib + "/still.mp4"));                  // 3 segments of 4 s, all alike
+    ffmpeg("-f lavfi -i smptebars=size=96x54:rate=5 -t 12 -vf 'hue=h=90*floor(t/8)' -c:v libx264 -preset ultrafast "
+           "-g 10 -pix_fmt yuv420p " + shellQuote(lib + "/slides.mp4")); // the colours change at 8 s
+    makeVideo(lib + "/moving.mp4", 12, 0, "96x54", 5);
+    ageTree(lib);
+    auto run = [&](const std::string& db, double reuse) {
+        auto o = quickOptions();
+        o.segments.segmentMax = 4;
+        o.segments.window = 4;
+        o.reuseMaxDiff = reuse;
+        return vop::library::Indexer(db, encoder(), o).run({lib});
+    };
+    const auto on = run(tempRoot() + "/static-on.sqlite3", 1.0);
+    const auto off = run(tempRoot() + "/static-off.sqlite3", -1);
+    VOP_REQUIRE_EQ(on.indexed.size(), size_t(3));
+    VOP_REQUIRE_EQ(off.indexed.size(), size_t(3));
+    VOP_CHECK_EQ(on.segments, int64_t(9));
+    // still: segments 1, 2 reuse 0; slides: 1 reuses 0, 2 is new; moving: none.
+    VOP_CHECK_EQ(on.segmentsReused, int64_t(3));
+    VOP_CHECK_EQ(on.framesEncoded, int64_t(6 * 4));
+    VOP_CHECK_EQ(off.segmentsReused, int64_t(0));
+    VOP_CHECK_EQ(off.framesEncoded, int64_t(9 * 4));
+
+    auto a = openSearch(tempRoot() + "/static-on.sqlite3");
+    auto b = openSearch(tempRoot() + "/static-off.sqlite3");
+    float worst = 1;
+    int same = 0;
+    for (const char* name : {"/still.mp4", "/slides.mp4", "/moving.mp4"}) {
+        const auto fa = a.catalog->findFileByPath(lib + name), fb = b.catalog->findFileByPath(lib + name);
+        VOP_REQUIRE(fa && fb);
+        const auto sa = a.catalog->segmentsOfFile(fa->id), sb = b.catalog->segmentsOfFile(fb->id);
+        VOP_REQUIRE_EQ(sa.size(), sb.size());
+        std::vector<std::vector<float>> va;
+        for (size_t k = 0; k < sa.size(); ++k) {
+            va.push_back(*a.catalog->embeddingOfSegment(sa[k].id, a.key.modelId, a.key.promptSetId));
+            const auto vb = *b.catalog->embeddingOfSegment(sb[k].id, b.key.modelId, b.key.promptSetId);
+            worst = std::min(worst, dot(va[k], vb));
+            same += k > 0 && va[k] == va[k - 1];
+        }
+    }
+    std::cout << "  worst cosine of a stored embedding to encoding its own segment: " << worst << std::endl;
+    VOP_CHECK_EQ(same, 3); // the reused ones are their source's, bit for bit
+    VOP_CHECK(worst >= 0.99f);
+}
+
+VOP_TEST(sameFramesComparesEveryFrameWithTheBound)
+{
+    auto image = [](uint8_t v) { return RgbImage{4, 2, std::vector<uint8_t>(4 * 2 * 3, v)}; };
+    using vop::library::detail::meanAbsDiff;
+    using vop::library::detail::sameFrames;
+    VOP_CHECK_EQ(meanAbsDiff(image(10), image(12)), 2.0);
+    VOP_CHECK(std::isinf(meanAbsDiff(image(1), RgbImage{2, 4, std::vector<uint8_t>(24, 1)})));
+    const std::vector<RgbImage> a{image(10), image(10)}, b{image(11), image(10)}, c{image(10), image(13)};
+    VOP_CHECK(sameFrames(a, a, 0));
+    VOP_CHECK(!sameFrames(a, b, 0));
+    VOP_CHECK(sameFrames(a, b, 1.0));
+    VOP_CHECK(!sameFrames(a, c, 1.0)); // every frame must be within the bound
+    VOP_CHECK(!sameFrames(a, a, -1));  // off
+    VOP_CHECK(!sameFrames(a, {image(10)}, 1.0));
 }
 
 VOP_TEST(secondIndexerOnTheSameCatalogIsTurnedAway)

@@ -128,6 +128,29 @@ VOP_TEST(accurateSeekFindsEverySecond)
     VOP_CHECK_NEAR(dec.frameAt(std::numeric_limits<double>::infinity(), SeekMode::Fast).time, 65.0, 1e-6);
 }
 
+// Accurate seeks drop the non-reference B-frames before each target (DecoderOptions::
+// skipNonReference): the frames handed out are the same, bit for bit, at the same times, in
+// increasing order, out of order and past the end, and fewer frames are decoded.
+VOP_TEST(skippingNonReferenceFramesChangesNoPixel)
+{
+    // B-frames, a keyframe every 2 s, noise that changes every frame (so every frame differs)
+    const std::string path = clock("clock12b.mp4", 12, 25, 50, "-bf 3", ",noise=alls=12:allf=t");
+    std::vector<double> times;
+    for (int k = 0; k < 40; ++k) times.push_back(0.013 + 0.29 * k);  // forward, a few frames apart
+    for (double t : {3.0, 2.98, 7.5, 0.0, 11.96, 30.0, 5.04}) times.push_back(t); // back, end, past it
+    DecoderOptions on{64, 1}, off{64, 1};
+    off.skipNonReference = false;
+    VideoDecoder a(path, on), b(path, off);
+    for (double t : times) {
+        const VideoFrame fa = a.frameAt(t), fb = b.frameAt(t);
+        VOP_CHECK_EQ(fa.time, fb.time);
+        VOP_CHECK(fa.image.pixels == fb.image.pixels);
+    }
+    std::cout << "  frames decoded: " << a.stats().framesDecoded << " dropping non-reference frames, "
+              << b.stats().framesDecoded << " decoding all" << std::endl;
+    VOP_CHECK(a.stats().framesDecoded < b.stats().framesDecoded);
+}
+
 VOP_TEST(fastSeekReturnsANearbyKeyframe)
 {
     VideoDecoder dec(clock70());

@@ -10,6 +10,7 @@
 #include "model/ClipModel.h"
 #include "model/ClipTokenizer.h"
 #include "model/Device.h"
+#include "model/Int8Linear.h"
 #include "model/Preprocess.h"
 
 #ifdef VOPSEARCH_HAVE_MEDIA
@@ -275,6 +276,39 @@ VOP_TEST(cudaHalfPrecisionAgreesWithCpu)
     const float imageCos = minCosine(gpu.encodeImages(images), cpu.encodeImages(images));
     std::cout << "  fp16 image min cosine to fp32 CPU " << imageCos << std::endl;
     VOP_CHECK(imageCos >= 0.999f);
+}
+
+// The int8 image tower (issue 12's quality gate on the CLIP fixture): every fixture image's
+// embedding keeps cosine >= 0.99 to fp32's, and back in fp32 the encoder is exact again.
+VOP_TEST(int8ImageEmbeddingsKeepDirection)
+{
+    if (imagesSkipped() || device().is_cuda() || vop::int8Engine().empty()) {
+        std::cout << "  skipped: needs the fixture images, the CPU and a quantized engine" << std::endl;
+        return;
+    }
+    vop::ClipEncoder::Options o;
+    o.checkpoint = fixture("model.safetensors");
+    o.vocab = vop::test::sharedDir() + "/clip/bpe_simple_vocab_16e6.txt.gz";
+    o.device = "cpu";
+    vop::ClipEncoder enc(o);
+    VOP_REQUIRE(enc.imagePrecision() == vop::Precision::Fp32); // the Options' default
+    std::vector<vop::RgbImage> images;
+    for (const auto& name : golden()["images"]) images.push_back(*fixtureImage(name.get<std::string>()));
+    images.push_back(*fixtureImage(golden()["wide_image"].get<std::string>()));
+    const auto fp32 = enc.encodeImages(images);
+    enc.setPrecision(vop::Precision::Int8, vop::Precision::Int8);
+    VOP_CHECK(enc.imagePrecision() == vop::Precision::Int8);
+    const auto int8 = enc.encodeImages(images);
+    enc.setPrecision(vop::Precision::Fp32, vop::Precision::Fp32);
+    const auto again = enc.encodeImages(images);
+    float worst = 1;
+    for (size_t i = 0; i < images.size(); ++i) {
+        worst = std::min(worst, vop::cosine(fp32[i], int8[i]));
+        VOP_CHECK(fp32[i] != int8[i]); // int8 ran
+        VOP_CHECK(again[i] == fp32[i]);
+    }
+    std::cout << "  int8 image min cosine to fp32 " << worst << std::endl;
+    VOP_CHECK(worst >= 0.99f);
 }
 
 VOP_TEST_MAIN()

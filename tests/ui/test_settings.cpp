@@ -29,6 +29,7 @@ private Q_SLOTS:
         const auto o = s.libraryOptions();
         QVERIFY(o.dbPath.empty());
         QCOMPARE(o.model.device, std::string("auto"));
+        QVERIFY(o.model.precision == vop::Precision::Auto);
         QCOMPARE(o.indexing.segments.window, 15.0);
         QCOMPARE(o.indexing.segments.segmentMax, 30.0);
     }
@@ -43,6 +44,7 @@ private Q_SLOTS:
             s.setPrompts(QStringLiteral("/models/sports.vop"));
             s.setDevice(QStringLiteral("cpu"));
             s.setThreads(3);
+            s.setPrecision(QStringLiteral("int8"));
             s.setFramesPerClip(8);
             s.setSegmentSeconds(10);
             s.setRescanMinutes(0);
@@ -68,6 +70,7 @@ private Q_SLOTS:
         QCOMPARE(o.model.prompts, std::string("/models/sports.vop"));
         QCOMPARE(o.model.device, std::string("cpu"));
         QCOMPARE(o.model.threads, 3);
+        QVERIFY(o.model.precision == vop::Precision::Int8);
         QCOMPARE(o.model.frames, 8);
         QCOMPARE(o.indexing.segments.window, 10.0);
     }
@@ -89,6 +92,8 @@ private Q_SLOTS:
             dialog.checkpointEdit()->setText(QStringLiteral("  /m/clip.safetensors "));
             dialog.deviceBox()->setCurrentIndex(dialog.deviceBox()->findData(QStringLiteral("cpu")));
             dialog.threadsBox()->setValue(2);
+            QCOMPARE(dialog.precisionBox()->currentData().toString(), QStringLiteral("auto"));
+            dialog.precisionBox()->setCurrentIndex(dialog.precisionBox()->findData(QStringLiteral("fp32")));
             dialog.segmentBox()->setValue(20);
             dialog.rescanBox()->setValue(0);
             QCOMPARE(dialog.rescanBox()->text(), QStringLiteral("Never"));
@@ -103,6 +108,7 @@ private Q_SLOTS:
         QCOMPARE(s.checkpoint(), QStringLiteral("/m/clip.safetensors"));
         QCOMPARE(s.device(), QStringLiteral("cpu"));
         QCOMPARE(s.threads(), 2);
+        QCOMPARE(s.precision(), QStringLiteral("fp32"));
         QCOMPARE(s.framesPerClip(), 6);
         QCOMPARE(s.segmentSeconds(), 20.0);
         QCOMPARE(s.rescanMinutes(), 0);
@@ -120,6 +126,8 @@ private Q_SLOTS:
         s.store().setValue(QStringLiteral("model/framesPerClip"), -3);
         s.store().setValue(QStringLiteral("indexing/segmentSeconds"), QStringLiteral("soon"));
         s.store().setValue(QStringLiteral("model/device"), QString());
+        s.store().setValue(QStringLiteral("model/precision"), QStringLiteral("int4"));
+        QCOMPARE(s.precision(), QStringLiteral("auto"));
         QCOMPARE(s.framesPerClip(), 12);
         QCOMPARE(s.segmentSeconds(), 15.0);
         QCOMPARE(s.device(), QStringLiteral("auto"));

@@ -12,6 +12,7 @@ namespace {
 const char* kCheckpoint = "model/checkpoint";
 const char* kPrompts = "model/prompts";
 const char* kDevice = "model/device";
+const char* kPrecision = "model/precision";
 const char* kThreads = "model/threads";
 const char* kFrames = "model/framesPerClip";
 const char* kSegment = "indexing/segmentSeconds";
@@ -45,6 +46,13 @@ QString Settings::device() const
     return d.isEmpty() ? QStringLiteral("auto") : d;
 }
 void Settings::setDevice(const QString& device) { m_settings->setValue(kDevice, device); }
+
+QString Settings::precision() const
+{
+    const QString p = m_settings->value(kPrecision, QStringLiteral("auto")).toString().trimmed();
+    return vop::parsePrecision(p.toStdString()) ? p : QStringLiteral("auto");
+}
+void Settings::setPrecision(const QString& precision) { m_settings->setValue(kPrecision, precision); }
 
 int Settings::threads() const { return std::max(0, m_settings->value(kThreads, 0).toInt()); }
 void Settings::setThreads(int n) { m_settings->setValue(kThreads, std::max(0, n)); }
@@ -89,6 +97,7 @@ vop::service::LibraryOptions Settings::libraryOptions() const
     o.model.prompts = prompts().toStdString();
     o.model.device = device().toStdString();
     o.model.threads = threads();
+    o.model.precision = vop::parsePrecision(precision().toStdString()).value_or(vop::Precision::Auto);
     o.model.frames = framesPerClip();
     // Segment length as the CLI's --window; a video up to twice that long stays one segment
     // (15 s -> 30 s, the CLI's defaults).

@@ -33,6 +33,8 @@ public:
     void setPrompts(const QString& path);
     QString device() const;              // "auto", "cpu", "cuda", "cuda:N"
     void setDevice(const QString& device);
+    QString precision() const;           // "auto", "fp32", "int8": the encoder's CPU precision
+    void setPrecision(const QString& precision);
     int threads() const;                 // 0 = all cores
     void setThreads(int n);
     int framesPerClip() const;           // frames per segment for zero-shot CLIP

@@ -92,6 +92,15 @@ SettingsDialog::SettingsDialog(Settings& settings, QWidget* parent)
     m_device->setToolTip(tr("Where the model runs"));
     mf->addRow(tr("&Device:"), m_device);
 
+    m_precision = new QComboBox(model);
+    m_precision->setAccessibleName(tr("Precision"));
+    m_precision->addItem(tr("Automatic (the fastest that keeps search quality)"), QStringLiteral("auto"));
+    m_precision->addItem(tr("fp32 (exact)"), QStringLiteral("fp32"));
+    m_precision->addItem(tr("int8 (faster where the CPU has VNNI)"), QStringLiteral("int8"));
+    m_precision->setToolTip(tr("How precisely the model computes on the CPU. int8 keeps every embedding within "
+                               "cosine 0.99 of fp32, so the index stays valid either way"));
+    mf->addRow(tr("P&recision:"), m_precision);
+
     m_threads = new QSpinBox(model);
     m_threads->setAccessibleName(tr("Threads"));
     m_threads->setRange(0, 256);
@@ -180,6 +189,7 @@ void SettingsDialog::load()
         i = m_device->count() - 1;
     }
     m_device->setCurrentIndex(i);
+    m_precision->setCurrentIndex(std::max(0, m_precision->findData(m_settings.precision())));
     m_threads->setValue(m_settings.threads());
     m_frames->setValue(m_settings.framesPerClip());
     m_segment->setValue(m_settings.segmentSeconds());
@@ -193,6 +203,7 @@ void SettingsDialog::apply()
     m_settings.setCheckpoint(m_checkpoint->text().trimmed());
     m_settings.setPrompts(m_prompts->text().trimmed());
     m_settings.setDevice(m_device->currentData().toString());
+    m_settings.setPrecision(m_precision->currentData().toString());
     m_settings.setThreads(m_threads->value());
     m_settings.setFramesPerClip(m_frames->value());
     m_settings.setSegmentSeconds(m_segment->value());

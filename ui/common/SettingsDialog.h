@@ -1,5 +1,5 @@
 #pragma once
-// Preferences: the model (checkpoint, prompt set, device, threads, frames per clip), indexing
+// Preferences: the model (checkpoint, prompt set, device, precision, threads, frames per clip), indexing
 // (segment length, periodic rescan), the view (thumbnail size) and the catalog's location.
 // Reads a Settings on open and writes it back on OK; nothing is written on Cancel.
 #include <QDialog>
@@ -24,6 +24,7 @@ public:
     QLineEdit* checkpointEdit() const { return m_checkpoint; }
     QLineEdit* promptsEdit() const { return m_prompts; }
     QComboBox* deviceBox() const { return m_device; }
+    QComboBox* precisionBox() const { return m_precision; }
     QSpinBox* threadsBox() const { return m_threads; }
     QSpinBox* framesBox() const { return m_frames; }
     QDoubleSpinBox* segmentBox() const { return m_segment; }
@@ -38,6 +39,7 @@ private:
     QLineEdit* m_checkpoint = nullptr;
     QLineEdit* m_prompts = nullptr;
     QComboBox* m_device = nullptr;
+    QComboBox* m_precision = nullptr;
     QSpinBox* m_threads = nullptr;
     QSpinBox* m_frames = nullptr;
     QDoubleSpinBox* m_segment = nullptr;

@@ -54,8 +54,16 @@ struct FileTask {
 struct SegmentItem {
     FileTask* task = nullptr;
     size_t index = 0;
-    std::vector<RgbImage> frames;
+    std::vector<RgbImage> frames; // empty when it reuses an embedding
+    size_t reuseOf = kNoReuse;    // else: the earlier segment of the file whose embedding it takes
+    static constexpr size_t kNoReuse = size_t(-1);
 };
+
+// Mean absolute difference of two images of the same size (0-255), or +inf when the sizes differ.
+double meanAbsDiff(const RgbImage& a, const RgbImage& b);
+
+// Whether every frame of `next` is within `maxDiff` of the same frame of `prev`.
+bool sameFrames(const std::vector<RgbImage>& prev, const std::vector<RgbImage>& next, double maxDiff);
 
 } // namespace detail
 
@@ -132,6 +140,7 @@ struct Indexer::Impl::Pipeline {
 
     // The encoder thread (read by the writer after it joined).
     double encodeSeconds = 0, encoderWait = 0;
+    int64_t framesEncoded = 0, segmentsReused = 0;
     std::exception_ptr encoderFailure;
 
     // The writer.
@@ -151,6 +160,8 @@ struct Indexer::Impl::Pipeline {
     // Encode stage (one thread).
     void encodeStage();
     void encodeItems(std::vector<detail::SegmentItem>& items);
+    void storeVectors(const std::vector<detail::SegmentItem*>& live, std::vector<std::vector<float>>& vecs,
+                      const std::string& failure);
 
     // Write stage (this thread).
     void writeStage();

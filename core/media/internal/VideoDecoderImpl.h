@@ -65,6 +65,11 @@ struct VideoDecoder::Impl {
     bool eof = false;
     int packetsSinceFrame = 0;
     std::optional<double> endTime; // last decodable frame, once the end has been reached
+    // Packets before this time (absolute seconds) may be dropped when no frame refers to them
+    // (DecoderOptions::skipNonReference); -inf: decode every packet. skippedUpTo: the latest
+    // time of a packet sent while dropping was allowed (a frame that may not have come out).
+    double skipBefore = detail::kNoTime;
+    double skippedUpTo = detail::kNoTime;
 
     // The last converted frame, handed out again for repeated requests.
     bool haveOut = false;
@@ -84,6 +89,8 @@ struct VideoDecoder::Impl {
     int readVideoPacket();
     bool nextFrame();
     void decodeUntil(double target);
+    void decodeForwardTo(double target); // decodeUntil, dropping what it may (accurate seeks)
+    void sendPacket();
     void seekTo(double t);
     void resetDecodeState();
     bool canContinueTo(double target) const;

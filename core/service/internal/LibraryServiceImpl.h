@@ -173,6 +173,7 @@ struct LibraryService::Impl {
         o.vocab = s.vocab;
         o.device = s.device.empty() ? "auto" : s.device;
         o.threads = s.threads;
+        o.imagePrecision = o.textPrecision = s.precision;
         if (job) {
             o.progress = [job](double f) {
                 JobProgress p;
