@@ -60,6 +60,7 @@ int runEncode(const std::vector<std::string>& argvIn)
     opts.checkpoint = args.get("checkpoint");
     opts.vocab = args.get("vocab");
     opts.device = args.get("device", "auto");
+    opts.lazyImageTower = true; // --text alone never reads the image tower's weights
     ClipEncoder clip(opts);
     nlohmann::json out = nlohmann::json::object();
     out["image_embeddings"] = decoded.empty() ? nlohmann::json::array() : nlohmann::json(clip.encodeImages(decoded));

@@ -29,6 +29,9 @@ public:
         Precision imagePrecision = Precision::Fp32;
         Precision textPrecision = Precision::Fp32;
         int threads = 0;               // CPU threads for torch; 0 = all cores
+        // On the CPU, load the text tower only and the image tower's weights with the first image
+        // (ensureImageTower): a text query needs 40% of ViT-B/32's weights. Shapes are checked at once.
+        bool lazyImageTower = false;
         std::function<bool(double)> progress; // loading progress; return false to cancel
     };
 
@@ -57,10 +60,20 @@ public:
     // Token ids [N][context] (SOT..EOT, zero padded) -> [N][embedDim].
     Embeddings encodeTokenIds(const std::vector<std::vector<int>>& ids);
 
+    // Loads the image tower's weights if Options::lazyImageTower left them out (the image
+    // methods above call it; so must a caller that runs the image tower of model(false)).
+    void ensureImageTower();
+    bool imageTowerLoaded() const;
+
     // The torch model, for callers that build on it (prompts, trainer). Needs torch headers.
-    ClipModelImpl& model();
-    std::shared_ptr<ClipModelImpl> modelPtr();
+    // The image tower is loaded first unless `withImageTower` is false.
+    ClipModelImpl& model(bool withImageTower = true);
+    std::shared_ptr<ClipModelImpl> modelPtr(bool withImageTower = true);
     bool halfPrecision() const; // fp16 compute (CUDA only)
+    // The text tower's precision as resolved for this device and CPU (Fp32 or Int8, never Auto).
+    Precision textPrecision() const;
+    // Resolves and applies `p` as Options::textPrecision does (benchmarks, tests).
+    void setTextPrecision(Precision p);
 
 private:
     ClipEncoder();
