@@ -171,7 +171,13 @@ TextBenchResult runTextBench(const ClipConfig& config, double seconds)
     auto encoder = ClipEncoder::synthetic(config, "cpu", "", 1);
     TextBenchResult r;
     r.kernel = cpuKernelName(bestCpuKernel());
-    encoder.setTextPrecision(Precision::Auto);
+    auto timed = [&](Precision p) {
+        const auto t0 = Clock::now();
+        encoder.setTextPrecision(p);
+        return 1e3 * std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    r.quantizeMs = timed(Precision::Int8);
+    r.autoMs = timed(Precision::Auto);
     r.autoPrecision = precisionName(encoder.textPrecision());
     const torch::Device cpu(torch::kCPU);
     torch::InferenceMode guard;

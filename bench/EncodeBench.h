@@ -55,6 +55,8 @@ struct TextBenchResult {
     std::string autoPrecision;  // what Precision::Auto resolves to here
     std::vector<TextBenchRow> rows;
     double minInt8Cosine = 0;   // over 32 random sequences of 3..77 tokens
+    double quantizeMs = 0;      // setTextPrecision(Int8): quantising the text tower's weights
+    double autoMs = 0;          // setTextPrecision(Auto): the same plus its start-up gate
     int shortTokens = 7;
 };
 TextBenchResult runTextBench(const ClipConfig& config, double secondsPerMeasure = 2.0);

@@ -31,11 +31,13 @@ int runBenchText(const std::vector<std::string>& argv)
             rows.push_back({{"precision", row.precision}, {"threads", row.threads}, {"short_text_ms", row.shortMs},
                             {"long_text_ms", row.longMs}});
         nlohmann::json j = {{"kernel", r.kernel}, {"auto_precision", r.autoPrecision}, {"rows", rows},
-                            {"min_int8_cosine", r.minInt8Cosine}, {"short_tokens", r.shortTokens}};
+                            {"min_int8_cosine", r.minInt8Cosine}, {"short_tokens", r.shortTokens},
+                            {"quantize_ms", r.quantizeMs}, {"auto_ms", r.autoMs}};
         std::cout << j.dump(2) << std::endl;
         return 0;
     }
-    std::printf("kernel %s, text precision auto -> %s\n", r.kernel.c_str(), r.autoPrecision.c_str());
+    std::printf("kernel %s, text precision auto -> %s (quantising %.0f ms, auto with its gate %.0f ms)\n",
+                r.kernel.c_str(), r.autoPrecision.c_str(), r.quantizeMs, r.autoMs);
     std::printf("%-9s %8s %14s %14s\n", "precision", "threads", "short query", "77 tokens");
     for (const auto& row : r.rows)
         std::printf("%-9s %8d %11.2f ms %11.2f ms\n", row.precision.c_str(), row.threads, row.shortMs, row.longMs);

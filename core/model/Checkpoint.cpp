@@ -93,11 +93,13 @@ torch::Tensor tensorOf(const safetensors::File& file, const safetensors::TensorI
     return t;
 }
 
-// A view of the tensor in the file's (read-only) mapping: nothing is read until it is used.
-torch::Tensor viewOf(const safetensors::File& file, const safetensors::TensorInfo& info)
+// A view of the tensor in the file's (read-only) mapping, which stays mapped while the tensor
+// lives: nothing is read until it is used.
+torch::Tensor viewOf(const std::shared_ptr<safetensors::File>& file, const safetensors::TensorInfo& info)
 {
-    const auto dtype = torchDtype(info.dtype, info.name, file.path());
-    return torch::from_blob(const_cast<uint8_t*>(file.data(info)), info.shape, torch::TensorOptions().dtype(dtype));
+    const auto dtype = torchDtype(info.dtype, info.name, file->path());
+    return torch::from_blob(const_cast<uint8_t*>(file->data(info)), info.shape, [file](void*) {},
+                            torch::TensorOptions().dtype(dtype));
 }
 
 Checkpoint readSafeTensorsCheckpoint(const std::string& path, const std::function<bool(double)>& progress,
@@ -107,7 +109,7 @@ Checkpoint readSafeTensorsCheckpoint(const std::string& path, const std::functio
     Checkpoint c;
     c.path = path;
     c.format = "safetensors";
-    c.keepAlive = file;
+    c.keepAlive = file; // each view keeps it mapped too (viewOf); this says so to a reader
     bool hf = false;
     for (const auto& info : file->tensors())
         hf = hf || info.name.rfind("vision_model.", 0) == 0 || info.name.rfind("text_model.", 0) == 0;
@@ -119,7 +121,7 @@ Checkpoint readSafeTensorsCheckpoint(const std::string& path, const std::functio
         } else {
             c.allShapes[info.name] = info.shape;
             if (hf || !want || want(info.name)) // Hugging Face names: filtered once mapped below
-                c.weights[info.name] = viewOf(*file, info);
+                c.weights[info.name] = viewOf(file, info);
         }
         if (progress && !progress(double(++done) / double(file->tensors().size())))
             throw Cancelled();
