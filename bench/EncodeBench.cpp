@@ -3,7 +3,7 @@
 #include "model/ClipEncoder.h"
 #include "model/ClipModel.h"
 #include "model/Device.h"
-#include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 #include "model/Precision.h"
 #include "util/KernelThreads.h"
 #include "util/BlasTuning.h"

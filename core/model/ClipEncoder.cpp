@@ -4,7 +4,7 @@
 #include "model/ClipModel.h"
 #include "model/ClipTokenizer.h"
 #include "model/Device.h"
-#include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 #include "model/Preprocess.h"
 #include "util/Error.h"
 #include "util/Log.h"

@@ -11,7 +11,7 @@
 // frames jointly), and encode text from token embeddings.
 #include "model/Checkpoint.h"
 #include "model/ClipConfig.h"
-#include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -57,7 +57,7 @@ public:
     torch::Tensor in_proj_weight, in_proj_bias;
     Projection out_proj{nullptr};
     int64_t heads;
-    Int8Weight in_proj_int8, out_proj_int8; // set by quantizeInt8 (not parameters; see Int8Linear.h)
+    Int8Weight in_proj_int8, out_proj_int8; // set by quantizeInt8 (not parameters; see Int8Stream.h)
     void quantizeInt8(bool on);
 };
 TORCH_MODULE(Attention);
@@ -155,7 +155,7 @@ public:
     // loadWeights() and randomClipModel() apply it.
     void useTransposedWeights(ClipPart part = ClipPart::All);
     // Int8 copies of the text tower's block weights (in_proj, out_proj, c_fc, c_proj: nearly all
-    // the bytes a query reads), used by inference on the CPU (Int8Linear.h); false drops them. The fp32 weights stay
+    // the bytes a query reads), used by inference on the CPU (Int8Stream.h); false drops them. The fp32 weights stay
     // for training, other devices and what compares against them. Returns the largest relative
     // quantisation error of a matrix (||W - Wq||_F / ||W||_F), 0 when off.
     double quantizeTextInt8(bool on);

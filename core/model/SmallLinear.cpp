@@ -1,6 +1,6 @@
 #include "model/SmallLinear.h"
 
-#include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 #include "util/Dot.h"
 #include "util/KernelThreads.h"
 

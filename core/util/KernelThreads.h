@@ -1,5 +1,5 @@
 #pragma once
-// A tiny pool for the memory-bound few-row kernels (core/model SmallLinear, Int8Linear): the
+// A tiny pool for the memory-bound few-row kernels (core/model SmallLinear, Int8Stream): the
 // calling thread plus `kernelThreads() - 1` helpers split a range of columns into chunks, which
 // whoever is awake claims one at a time: on a busy machine a helper that is not scheduled delays
 // nothing (the caller takes its chunks). torch's own pool runs one thread beside OpenBLAS's (see

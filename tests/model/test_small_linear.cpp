@@ -2,7 +2,7 @@
 // (every one this CPU runs) with torch::linear on the dequantised weights.
 #include "TestMain.h"
 
-#include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 #include "model/SmallLinear.h"
 #include "util/KernelThreads.h"
 

@@ -6,7 +6,7 @@
 
 #include "model/ClipEncoder.h"
 #include "model/ClipModel.h"
-#include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 
 #include <torch/torch.h>
 

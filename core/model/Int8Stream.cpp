@@ -1,4 +1,4 @@
-#include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 
 #include "model/SmallLinear.h"
 #include "util/KernelThreads.h"
