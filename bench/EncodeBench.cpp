@@ -3,6 +3,9 @@
 #include "model/ClipEncoder.h"
 #include "model/ClipModel.h"
 #include "model/Device.h"
+#include "model/Int8Stream.h"
+#include "model/Precision.h"
+#include "util/KernelThreads.h"
 #include "util/BlasTuning.h"
 #include "util/Error.h"
 
@@ -131,6 +134,75 @@ EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& de
     longIds = longIds.to(dev);
     r.shortTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model.encodeText(shortIds); });
     r.longTextMs = 1e3 * medianSeconds(dev, seconds / 2, [&] { (void)model.encodeText(longIds); });
+    return r;
+}
+
+} // namespace vop::bench
+
+namespace vop::bench {
+
+namespace {
+
+// SOT, `n - 2` word ids, EOT, zero padding: [1, C].
+torch::Tensor queryIds(const ClipConfig& c, int64_t n, int64_t firstWord = 320)
+{
+    auto ids = torch::zeros({1, c.contextLength}, torch::kLong);
+    for (int64_t i = 1; i + 1 < n; ++i) ids[0][i] = firstWord + i;
+    ids[0][0] = 49406;
+    ids[0][n - 1] = 49407;
+    return ids;
+}
+
+double minCosineToFp32(ClipEncoder& encoder, const ClipConfig& c)
+{
+    torch::InferenceMode guard;
+    std::vector<torch::Tensor> ids, fp32;
+    for (int i = 0; i < 32; ++i)
+        ids.push_back(queryIds(c, 3 + (i * 37) % (c.contextLength - 2), 300 + 97 * i));
+    encoder.setTextPrecision(Precision::Fp32);
+    for (auto& t : ids) fp32.push_back(encoder.model().encodeText(t));
+    encoder.setTextPrecision(Precision::Int8);
+    double worst = 1;
+    for (size_t i = 0; i < ids.size(); ++i)
+        worst = std::min(worst, torch::cosine_similarity(encoder.model().encodeText(ids[i]), fp32[i], 1).item<double>());
+    return worst;
+}
+
+} // namespace
+
+TextBenchResult runTextBench(const ClipConfig& config, double seconds)
+{
+    auto encoder = ClipEncoder::synthetic(config, "cpu", "", 1);
+    TextBenchResult r;
+    r.kernel = cpuKernelName(bestCpuKernel());
+    auto timed = [&](Precision p) {
+        const auto t0 = Clock::now();
+        encoder.setTextPrecision(p);
+        return 1e3 * std::chrono::duration<double>(Clock::now() - t0).count();
+    };
+    r.quantizeMs = timed(Precision::Int8);
+    r.autoMs = timed(Precision::Auto);
+    r.autoPrecision = precisionName(encoder.textPrecision());
+    const torch::Device cpu(torch::kCPU);
+    torch::InferenceMode guard;
+    const auto shortIds = queryIds(config, r.shortTokens), longIds = queryIds(config, config.contextLength);
+    const int all = kernelThreads();
+    for (Precision p : {Precision::Fp32, Precision::Int8}) {
+        encoder.setTextPrecision(p);
+        for (int threads : {1, all}) {
+            if (threads == 1 && all == 1 && !r.rows.empty() && r.rows.back().precision == precisionName(p))
+                continue;
+            setKernelThreads(threads);
+            TextBenchRow row;
+            row.precision = precisionName(p);
+            row.threads = threads;
+            row.shortMs = 1e3 * medianSeconds(cpu, seconds / 2, [&] { (void)encoder.model().encodeText(shortIds); });
+            row.longMs = 1e3 * medianSeconds(cpu, seconds / 2, [&] { (void)encoder.model().encodeText(longIds); });
+            r.rows.push_back(row);
+        }
+    }
+    setKernelThreads(all);
+    r.minInt8Cosine = minCosineToFp32(encoder, config);
     return r;
 }
 

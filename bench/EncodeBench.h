@@ -4,6 +4,7 @@
 #include "model/ClipConfig.h"
 
 #include <string>
+#include <vector>
 
 namespace vop::bench {
 
@@ -35,5 +36,29 @@ struct EncodeBenchResult {
 // "fp16" (CUDA only), "int8" (CPU only; the text figures stay fp32) or "fp32".
 EncodeBenchResult runEncodeBench(const ClipConfig& config, const std::string& device, int batch,
                                  double secondsPerMeasure = 3.0, const std::string& precision = "auto");
+
+} // namespace vop::bench
+
+namespace vop::bench {
+
+// The text tower alone on the CPU (issue 12): one short query and one 77-token query per
+// precision (fp32, int8) and per kernel thread count (1 and every core), and how close int8's
+// embeddings stay to fp32's on random token sequences.
+struct TextBenchRow {
+    std::string precision;      // "fp32" | "int8"
+    int threads = 0;            // kernel threads (util/KernelThreads.h)
+    double shortMs = 0;         // one short query (7 tokens), tokenisation excluded
+    double longMs = 0;          // one 77-token query
+};
+struct TextBenchResult {
+    std::string kernel;         // "avx512" | "avx2" | "portable" (VOPSEARCH_CPU_KERNEL lowers it)
+    std::string autoPrecision;  // what Precision::Auto resolves to here
+    std::vector<TextBenchRow> rows;
+    double minInt8Cosine = 0;   // over 32 random sequences of 3..77 tokens
+    double quantizeMs = 0;      // setTextPrecision(Int8): quantising the text tower's weights
+    double autoMs = 0;          // setTextPrecision(Auto): the same plus its start-up gate
+    int shortTokens = 7;
+};
+TextBenchResult runTextBench(const ClipConfig& config, double secondsPerMeasure = 2.0);
 
 } // namespace vop::bench

@@ -16,7 +16,7 @@ namespace {
 const char* kUsage =
     "usage: vopsearch-cli bench encode --synthetic vit-b-32 [--batch N] [--device D] [--precision P] [--seconds S] [--json]\n"
     "       vopsearch-cli bench encode --variant V|all [--synthetic S] [--clips N] [--frames F] [--device D]\n"
-    "       vopsearch-cli bench index|search|train ...   (the same as bench-index, bench-search, bench-train)\n"
+    "       vopsearch-cli bench text|index|search|train ...   (the same as bench-text, bench-index, ...)\n"
     "Encoder speed on a randomly initialised model of the given shape: images/s, text query latency\n"
     "(short and 77-token), and the machine's fp32 matrix-product GFLOP/s, so that images/s reads as a\n"
     "fraction of the roofline. With --variant: clips/s (F frames each) of that VoP variant (or of all,\n"
@@ -126,7 +126,7 @@ int runBench(const std::vector<std::string>& argv)
     for (const Command* c : commands())
         if (c->name == "bench-" + what)
             return c->fn(rest);
-    throw UsageError("unknown benchmark '" + what + "' (encode, index, search, train)");
+    throw UsageError("unknown benchmark '" + what + "' (encode, text, index, search, train)");
 }
 
 Command reg{"bench", "speed figures: bench encode | index | search | train", kUsage, &runBench};

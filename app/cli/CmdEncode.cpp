@@ -63,6 +63,7 @@ int runEncode(const std::vector<std::string>& argvIn)
     opts.vocab = args.get("vocab");
     opts.device = args.get("device", "auto");
     opts.imagePrecision = opts.textPrecision = precisionOption(args);
+    opts.lazyImageTower = true; // --text alone never reads the image tower's weights
     ClipEncoder clip(opts);
     nlohmann::json out = nlohmann::json::object();
     out["image_embeddings"] = decoded.empty() ? nlohmann::json::array() : nlohmann::json(clip.encodeImages(decoded));

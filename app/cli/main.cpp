@@ -57,12 +57,36 @@ void printHelp()
     std::cout << "\n'vopsearch-cli help COMMAND' shows a command's options.\n";
 }
 
+// Whether a command multiplies big matrices (image tower, training, benchmarks). The others (a
+// text query: a few small products, int8 where the CPU allows; catalog work) lose more to
+// ensureFastBlas re-executing the program (a second start of torch's 289 libraries, ~0.45 s of CPU
+// here) than faster OpenBLAS kernels could give them back (docs/BENCHMARKS.md, issue 12).
+bool needsFastBlas(const std::vector<std::string>& args)
+{
+    if (args.empty())
+        return false;
+    auto has = [&](const std::string& opt) {
+        for (const auto& a : args)
+            if (a == opt || a.rfind(opt + "=", 0) == 0) return true;
+        return false;
+    };
+    const std::string& command = args[0];
+    if (command == "search")
+        return has("--like-video");
+    if (command == "encode")
+        return has("--image") || has("--frames") || has("--video");
+    for (const char* light : {"help", "--help", "-h", "status", "prompt-sets", "models", "variants", "prompts"})
+        if (command == light) return false;
+    return true;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
-    vop::ensureFastBlas(argv);
     std::vector<std::string> args(argv + 1, argv + argc);
+    if (needsFastBlas(args))
+        vop::ensureFastBlas(argv);
     if (args.empty() || args[0] == "help" || args[0] == "--help" || args[0] == "-h") {
         if (args.size() >= 2) {
             for (auto c : vop::cli::commands())

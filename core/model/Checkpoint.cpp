@@ -48,7 +48,7 @@ bool startsWithZip(const std::string& path)
     return in.gcount() == 4 && std::memcmp(magic, "PK\x03\x04", 4) == 0;
 }
 
-Checkpoint readTorchScript(const std::string& path)
+Checkpoint readTorchScript(const std::string& path, const TensorFilter& want)
 {
     Checkpoint c;
     c.path = path;
@@ -67,7 +67,9 @@ Checkpoint readTorchScript(const std::string& path)
             if (t.numel() == 1) c.extras[name] = t.item<int64_t>();
             return;
         }
-        c.weights[name] = t.detach().clone();
+        c.allShapes[name] = t.sizes().vec();
+        if (!want || want(name))
+            c.weights[name] = t.detach(); // the tensors own their storage: no copy needed
     };
     for (const auto& p : m.named_parameters(/*recurse=*/true)) take(p.name, p.value);
     for (const auto& b : m.named_buffers(/*recurse=*/true)) take(b.name, b.value);
@@ -79,7 +81,7 @@ Checkpoint readTorchScript(const std::string& path)
             else if (v.isInt()) c.extras[e] = v.toInt();
         }
     }
-    if (c.weights.empty())
+    if (c.allShapes.empty())
         throw InputError("'" + path + "' is a TorchScript archive without parameters: not a CLIP checkpoint");
     return c;
 }
@@ -92,28 +94,49 @@ torch::Tensor tensorOf(const safetensors::File& file, const safetensors::TensorI
     return t;
 }
 
-Checkpoint readSafeTensorsCheckpoint(const std::string& path, const std::function<bool(double)>& progress)
+// A view of the tensor in the file's (read-only) mapping, which stays mapped while the tensor
+// lives: nothing is read until it is used.
+torch::Tensor viewOf(const std::shared_ptr<safetensors::File>& file, const safetensors::TensorInfo& info)
 {
-    auto file = safetensors::File::open(path);
+    const auto dtype = torchDtype(info.dtype, info.name, file->path());
+    return torch::from_blob(const_cast<uint8_t*>(file->data(info)), info.shape, [file](void*) {},
+                            torch::TensorOptions().dtype(dtype));
+}
+
+Checkpoint readSafeTensorsCheckpoint(const std::string& path, const std::function<bool(double)>& progress,
+                                     const TensorFilter& want)
+{
+    auto file = std::make_shared<safetensors::File>(safetensors::File::open(path));
     Checkpoint c;
     c.path = path;
     c.format = "safetensors";
+    c.keepAlive = file; // each view keeps it mapped too (viewOf); this says so to a reader
+    bool hf = false;
+    for (const auto& info : file->tensors())
+        hf = hf || info.name.rfind("vision_model.", 0) == 0 || info.name.rfind("text_model.", 0) == 0;
     size_t done = 0;
-    for (const auto& info : file.tensors()) {
-        auto t = tensorOf(file, info);
+    for (const auto& info : file->tensors()) {
         if (isExtra(info.name)) {
+            auto t = tensorOf(*file, info);
             if (t.numel() == 1) c.extras[info.name] = t.to(torch::kInt64).item<int64_t>();
         } else {
-            c.weights[info.name] = t;
+            c.allShapes[info.name] = info.shape;
+            if (hf || !want || want(info.name)) // Hugging Face names: filtered once mapped below
+                c.weights[info.name] = viewOf(file, info);
         }
-        if (progress && !progress(double(++done) / double(file.tensors().size())))
+        if (progress && !progress(double(++done) / double(file->tensors().size())))
             throw Cancelled();
     }
-    if (c.weights.empty())
+    if (c.allShapes.empty())
         throw InputError("safetensors file '" + path + "' holds no tensors");
-    if (looksLikeHuggingFaceNames(c.weights)) {
+    if (hf) {
         c.weights = fromHuggingFaceNames(c.weights);
         c.format = "safetensors-hf";
+        c.allShapes.clear();
+        for (auto it = c.weights.begin(); it != c.weights.end();) {
+            c.allShapes[it->first] = it->second.sizes().vec();
+            it = !want || want(it->first) ? std::next(it) : c.weights.erase(it);
+        }
     }
     return c;
 }
@@ -122,12 +145,15 @@ Checkpoint readSafeTensorsCheckpoint(const std::string& path, const std::functio
 
 ShapeMap Checkpoint::shapes() const
 {
+    if (!allShapes.empty())
+        return allShapes;
     ShapeMap s;
     for (const auto& [name, t] : weights) s[name] = t.sizes().vec();
     return s;
 }
 
-Checkpoint readCheckpoint(const std::string& path, const std::function<bool(double)>& progress)
+Checkpoint readCheckpoint(const std::string& path, const std::function<bool(double)>& progress,
+                          const TensorFilter& want)
 {
     std::ifstream probe(path, std::ios::binary);
     if (!probe)
@@ -138,12 +164,12 @@ Checkpoint readCheckpoint(const std::string& path, const std::function<bool(doub
     probe.close();
     if (startsWithZip(path)) {
         torcharchive::checkFile(path); // the zip structure and its sizes, before LibTorch allocates
-        auto c = readTorchScript(path);
+        auto c = readTorchScript(path, want);
         if (progress) progress(1.0);
         return c;
     }
     if (safetensors::File::looksLikeSafeTensors(path))
-        return readSafeTensorsCheckpoint(path, progress);
+        return readSafeTensorsCheckpoint(path, progress, want);
     throw InputError("'" + path + "' is not a checkpoint: expected an OpenAI TorchScript archive (.pt) or a "
                      "safetensors file");
 }

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 
 namespace vop {
@@ -19,17 +20,27 @@ using WeightMap = std::map<std::string, torch::Tensor>;
 struct Checkpoint {
     std::string path;
     std::string format; // "torchscript", "safetensors", "safetensors-hf"
-    WeightMap weights;  // official names, CPU tensors in the file's dtype
+    // Official names, CPU tensors in the file's dtype. From a safetensors file they are views of
+    // its read-only memory map (nothing is copied until a model takes them): never write into them.
+    WeightMap weights;
+    // Every tensor's shape (official names), also of those a filtered read left out.
+    ShapeMap allShapes;
     // Scalars some archives carry that are not weights (input_resolution, context_length,
     // vocab_size); used only to cross-check the shapes.
     std::map<std::string, int64_t> extras;
+    std::shared_ptr<const void> keepAlive; // the file mapping `weights` point into, if any
 
-    ShapeMap shapes() const;
+    ShapeMap shapes() const; // allShapes (the weights' shapes when it is empty)
 };
+
+// Which tensors a read takes, by official name (all when empty). A TorchScript archive is read
+// whole either way; a safetensors file's other tensors are never touched.
+using TensorFilter = std::function<bool(const std::string& name)>;
 
 // Reads any of the formats above (detected from the content, not the file name). Throws
 // InputError naming the file and what is wrong. `progress(fraction)` may return false to cancel.
-Checkpoint readCheckpoint(const std::string& path, const std::function<bool(double)>& progress = {});
+Checkpoint readCheckpoint(const std::string& path, const std::function<bool(double)>& progress = {},
+                          const TensorFilter& want = {});
 
 // Hugging Face names -> official names (q/k/v concatenated, projections transposed).
 // Throws InputError naming an unknown or missing tensor.

@@ -5,8 +5,10 @@
 #include "model/ClipTokenizer.h"
 #include "model/Device.h"
 #include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 #include "model/Preprocess.h"
 #include "util/Error.h"
+#include "util/Log.h"
 #include "util/Paths.h"
 
 #include <ATen/Parallel.h>
@@ -24,8 +26,9 @@ struct ClipEncoder::Impl {
     torch::Dtype dtype = torch::kFloat32;
     std::string checkpoint;
     std::string format;
+    Precision textPrecision = Precision::Fp32; // what the text tower runs (resolved, never Auto)
     BatchRunner runner{"images", "cpu"}; // halves a batch that runs out of device memory
-    Precision image = Precision::Fp32, text = Precision::Fp32;
+    Precision image = Precision::Fp32;           // what the image tower runs (resolved, never Auto)
 
     void place(const std::string& deviceName, bool halfOnCuda, int threads)
     {
@@ -40,6 +43,55 @@ struct ClipEncoder::Impl {
             if (auto* ln = m->as<torch::nn::LayerNormImpl>()) ln->to(torch::kFloat32);
         model->eval();
         runner = BatchRunner("images", describeDevice(device));
+    }
+
+    // Int8 text weights on the CPU when asked for, or for Auto when this CPU has a vector int8
+    // kernel (faster than fp32 there, docs/BENCHMARKS.md) and the quantised tower passes the
+    // start-up gate below. Other devices keep their own precision (halfOnCuda).
+    void setTextPrecision(Precision wanted)
+    {
+        textPrecision = Precision::Fp32;
+        model->quantizeTextInt8(false);
+        if (!device.is_cpu() || wanted == Precision::Fp32)
+            return;
+        if (wanted == Precision::Auto && bestCpuKernel() == CpuKernel::Portable)
+            return;
+        const torch::Tensor fp32Probe = wanted == Precision::Auto ? probeText() : torch::Tensor();
+        const double error = model->quantizeTextInt8(true);
+        if (wanted == Precision::Auto && !int8PassesGate(error, fp32Probe)) {
+            model->quantizeTextInt8(false);
+            return;
+        }
+        textPrecision = Precision::Int8;
+    }
+
+    // "a dog on a beach" through the text tower as it is now -> [1, E].
+    torch::Tensor probeText()
+    {
+        torch::InferenceMode guard;
+        const auto& c = model->config();
+        auto ids = torch::zeros({1, c.contextLength}, torch::kLong);               // [1, C]
+        const int64_t probe[] = {49406, 320, 1929, 525, 320, 2102, 49407};
+        for (int64_t i = 0; i < 7 && i < c.contextLength; ++i) ids[0][i] = std::min(probe[i], c.vocabSize - 1);
+        return model->encodeText(ids);                                            // [1, E]
+    }
+
+    // Auto's start-up gate: every matrix within 2% relative error and the probe within cosine
+    // 0.999 of fp32. Catches checkpoints whose outlier weights int8 cannot hold, and a broken
+    // kernel; the test suite checks the full quality gate on the fixtures.
+    bool int8PassesGate(double worstWeightError, const torch::Tensor& fp32Probe)
+    {
+        constexpr double kMaxWeightError = 0.02, kMinProbeCosine = 0.999;
+        if (worstWeightError > kMaxWeightError) {
+            VOP_LOG_INFO("model", "text tower stays fp32: a weight matrix quantises with {:.3f} relative error",
+                         worstWeightError);
+            return false;
+        }
+        torch::InferenceMode guard;
+        const double c = torch::cosine_similarity(probeText(), fp32Probe, 1).item<double>();
+        if (c < kMinProbeCosine)
+            VOP_LOG_WARN("model", "text tower stays fp32: its int8 probe has cosine {:.5f} to fp32", c);
+        return c >= kMinProbeCosine;
     }
 
     Embeddings toRows(const torch::Tensor& t) // [N, E] -> rows
@@ -62,13 +114,14 @@ ClipEncoder::ClipEncoder(const Options& o)
     : ClipEncoder()
 {
     d->checkpoint = paths::resolveCheckpoint(o.checkpoint);
-    auto ckpt = readCheckpoint(d->checkpoint, o.progress);
+    const ClipPart part = o.lazyImageTower && resolveDevice(o.device).is_cpu() ? ClipPart::Text : ClipPart::All;
+    auto ckpt = readCheckpoint(d->checkpoint, o.progress, [part](const std::string& n) { return inClipPart(n, part); });
     const auto config = ClipConfig::fromShapes(ckpt.shapes());
     crossCheckExtras(ckpt, config);
     d->format = ckpt.format;
     d->model = ClipModel(config);
-    d->model->loadWeights(ckpt.weights);
-    ckpt.weights.clear();
+    d->model->loadWeights(ckpt.weights, ckpt.shapes(), part);
+    ckpt = Checkpoint();
     d->model->freeze();
     d->tokenizer = std::make_unique<ClipTokenizer>(o.vocab.empty() ? paths::resolveBpeVocab(d->checkpoint) : o.vocab);
     d->place(o.device, o.halfOnCuda, o.threads);
@@ -97,24 +150,47 @@ std::string ClipEncoder::deviceName() const { return describeDevice(d->device); 
 std::string ClipEncoder::checkpointPath() const { return d->checkpoint; }
 std::string ClipEncoder::format() const { return d->format; }
 bool ClipEncoder::hasTokenizer() const { return d->tokenizer != nullptr; }
-ClipModelImpl& ClipEncoder::model() { return *d->model; }
-std::shared_ptr<ClipModelImpl> ClipEncoder::modelPtr() { return d->model.ptr(); }
+bool ClipEncoder::imageTowerLoaded() const { return d->model->imageTowerLoaded(); }
+
+void ClipEncoder::ensureImageTower()
+{
+    if (d->model->imageTowerLoaded())
+        return;
+    auto image = [](const std::string& n) { return inClipPart(n, ClipPart::Image); };
+    auto ckpt = readCheckpoint(d->checkpoint, {}, image);
+    d->model->loadWeights(ckpt.weights, ckpt.shapes(), ClipPart::Image);
+    if (d->image == Precision::Int8)
+        d->model->visual->transformer->setInt8(true);
+}
+
+ClipModelImpl& ClipEncoder::model(bool withImageTower)
+{
+    if (withImageTower)
+        ensureImageTower();
+    return *d->model;
+}
+
+std::shared_ptr<ClipModelImpl> ClipEncoder::modelPtr(bool withImageTower)
+{
+    if (withImageTower)
+        ensureImageTower();
+    return d->model.ptr();
+}
 bool ClipEncoder::halfPrecision() const { return d->dtype == torch::kFloat16; }
 Precision ClipEncoder::imagePrecision() const { return d->image; }
-Precision ClipEncoder::textPrecision() const { return d->text; }
+Precision ClipEncoder::textPrecision() const { return d->textPrecision; }
+void ClipEncoder::setTextPrecision(Precision p) { d->setTextPrecision(p); }
 
 void ClipEncoder::setPrecision(Precision image, Precision text)
 {
     image = d->device.is_cpu() ? resolveImagePrecision(image) : Precision::Fp32;
     if (image == Precision::Int8 && int8Engine().empty())
         throw InputError("int8 is not available: this LibTorch has no quantized engine (use fp32)");
-    if (image != d->image)
+    // The packs are made from the loaded weights; a lazy image tower gets them in ensureImageTower().
+    if (image != d->image && d->model->imageTowerLoaded())
         d->model->visual->transformer->setInt8(image == Precision::Int8);
     d->image = image;
-    // The text tower's reduced precision belongs to the text path (issue 12, goals 5-6); until
-    // it lands the text tower computes in fp32 whatever is asked.
-    (void)text;
-    d->text = Precision::Fp32;
+    d->setTextPrecision(text);
 }
 
 Precision resolveImagePrecision(Precision p)
@@ -149,6 +225,7 @@ Embeddings ClipEncoder::encodePreprocessed(const std::vector<float>& chw, int co
     const int64_t R = config().imageResolution;
     if (chw.size() != size_t(count) * 3 * R * R)
         throw Error("encodePreprocessed: buffer size does not match " + std::to_string(count) + " images");
+    ensureImageTower();
     torch::InferenceMode guard;
     auto all = torch::from_blob(const_cast<float*>(chw.data()), {count, 3, R, R}, torch::kFloat32); // [N,3,R,R]
     Embeddings out;

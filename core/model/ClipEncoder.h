@@ -29,6 +29,9 @@ public:
         Precision imagePrecision = Precision::Fp32;
         Precision textPrecision = Precision::Fp32;
         int threads = 0;               // CPU threads for torch; 0 = all cores
+        // On the CPU, load the text tower only and the image tower's weights with the first image
+        // (ensureImageTower): a text query needs 40% of ViT-B/32's weights. Shapes are checked at once.
+        bool lazyImageTower = false;
         std::function<bool(double)> progress; // loading progress; return false to cancel
     };
 
@@ -57,18 +60,29 @@ public:
     // Token ids [N][context] (SOT..EOT, zero padded) -> [N][embedDim].
     Embeddings encodeTokenIds(const std::vector<std::vector<int>>& ids);
 
+    // Loads the image tower's weights if Options::lazyImageTower left them out (the image
+    // methods above call it; so must a caller that runs the image tower of model(false)).
+    void ensureImageTower();
+    bool imageTowerLoaded() const;
+
     // The torch model, for callers that build on it (prompts, trainer). Needs torch headers.
-    ClipModelImpl& model();
-    std::shared_ptr<ClipModelImpl> modelPtr();
+    // The image tower is loaded first unless `withImageTower` is false.
+    ClipModelImpl& model(bool withImageTower = true);
+    std::shared_ptr<ClipModelImpl> modelPtr(bool withImageTower = true);
     bool halfPrecision() const; // fp16 compute (CUDA only)
 
-    // The precision each tower computes in on the CPU, Auto resolved (always Fp32 on CUDA).
+    // The precision each tower computes in on the CPU, Auto resolved (Fp32 or Int8, never Auto;
+    // always Fp32 on CUDA).
     Precision imagePrecision() const;
     Precision textPrecision() const;
-    // Switches the towers' CPU precision (Auto: resolvePrecision). The constructor applies the
-    // Options' fields; synthetic encoders start in fp32. Throws InputError when Int8 is asked
-    // for and this LibTorch has no quantized engine.
+    // Switches the towers' CPU precision (image Auto: resolveImagePrecision; text Auto: int8 when
+    // this CPU has a vector int8 kernel and a probe query passes the gate). The constructor
+    // applies the Options' fields; synthetic encoders start in fp32. Throws InputError when image
+    // Int8 is asked for and this LibTorch has no quantized engine. A lazily loaded image tower
+    // gets its int8 packs when it loads.
     void setPrecision(Precision image, Precision text);
+    // Only the text tower's (benchmarks, tests).
+    void setTextPrecision(Precision p);
 
 private:
     ClipEncoder();

@@ -7,6 +7,7 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <algorithm>
 #include <cmath>
 
 namespace vop {
@@ -26,29 +27,56 @@ torch::Tensor quickGelu(const torch::Tensor& x)
     return x * torch::sigmoid(1.702 * x);
 }
 
-// The int8 product when the layer has one and nothing records gradients (inference), else fp32.
-torch::Tensor project(const torch::Tensor& x, const Int8Linear& q, const torch::Tensor& w, const torch::Tensor& b)
+// Inference (nothing records gradients, CPU fp32) uses the layer's int8 form when it has one:
+// the image tower's oneDNN packs (Int8Linear.h, many rows), else the text tower's streamed int8
+// weights (Int8Stream.h, few rows; vop::linear falls back to fp32 when `stream` is undefined).
+torch::Tensor project(const torch::Tensor& x, const Int8Linear& dyn, const Int8Weight& stream, const torch::Tensor& w,
+                      const torch::Tensor& b)
 {
-    if (q.defined() && !torch::GradMode::is_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32)
-        return q(x);
-    return vop::linear(x, w, b);
+    if (dyn.defined() && !torch::GradMode::is_enabled() && x.device().is_cpu() && x.scalar_type() == torch::kFloat32)
+        return dyn(x);
+    return vop::linear(x, w, b, stream);
 }
 
 } // namespace
+
+// ------------------------------------------------------------------------------------------
+ProjectionImpl::ProjectionImpl(int64_t in, int64_t out)
+{
+    weight = register_parameter("weight", torch::empty({out, in}));
+    bias = register_parameter("bias", torch::empty({out}));
+}
+
+TokenEmbeddingImpl::TokenEmbeddingImpl(int64_t vocab, int64_t width)
+{
+    weight = register_parameter("weight", torch::empty({vocab, width}));
+}
+
+torch::Tensor TokenEmbeddingImpl::forward(const torch::Tensor& ids)
+{
+    return torch::embedding(weight, ids); // [.., width]
+}
+
+bool inClipPart(const std::string& name, ClipPart part)
+{
+    if (part == ClipPart::All)
+        return true;
+    return (name.rfind("visual.", 0) == 0) == (part == ClipPart::Image);
+}
 
 // ------------------------------------------------------------------------------------------
 AttentionImpl::AttentionImpl(int64_t width, int64_t h)
     : heads(h)
 {
     in_proj_weight = register_parameter("in_proj_weight", torch::empty({3 * width, width}));
-    in_proj_bias = register_parameter("in_proj_bias", torch::zeros({3 * width}));
-    out_proj = register_module("out_proj", torch::nn::Linear(width, width));
+    in_proj_bias = register_parameter("in_proj_bias", torch::empty({3 * width}));
+    out_proj = register_module("out_proj", Projection(width, width));
 }
 
 torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor& mask)
 {
     const int64_t B = x.size(0), N = x.size(1), D = x.size(2), hd = D / heads;
-    auto qkv = project(x, in_proj_int8, in_proj_weight, in_proj_bias);   // [B, N, 3D]
+    auto qkv = project(x, in_proj_dyn8, in_proj_int8, in_proj_weight, in_proj_bias); // [B, N, 3D]
     qkv = qkv.view({B, N, 3, heads, hd}).permute({2, 0, 3, 1, 4});       // [3, B, H, N, hd]
     auto q = qkv[0], k = qkv[1], v = qkv[2];                              // [B, H, N, hd]
     torch::Tensor out;
@@ -64,31 +92,43 @@ torch::Tensor AttentionImpl::forward(const torch::Tensor& x, const torch::Tensor
     out = torch::matmul(torch::softmax(scores, -1), v);                  // [B, H, N, hd]
 #endif
     out = out.transpose(1, 2).reshape({B, N, D});                         // [B, N, D]
-    return project(out, out_proj_int8, out_proj->weight, out_proj->bias); // [B, N, D]
+    return project(out, out_proj_dyn8, out_proj_int8, out_proj->weight, out_proj->bias); // [B, N, D]
 }
 
 void AttentionImpl::setInt8(bool on)
 {
-    in_proj_int8 = on ? Int8Linear(in_proj_weight, in_proj_bias) : Int8Linear();
-    out_proj_int8 = on ? Int8Linear(out_proj->weight, out_proj->bias) : Int8Linear();
+    in_proj_dyn8 = on ? Int8Linear(in_proj_weight, in_proj_bias) : Int8Linear();
+    out_proj_dyn8 = on ? Int8Linear(out_proj->weight, out_proj->bias) : Int8Linear();
+}
+
+void AttentionImpl::quantizeInt8(bool on)
+{
+    in_proj_int8 = on ? vop::quantizeInt8(in_proj_weight) : Int8Weight();
+    out_proj_int8 = on ? vop::quantizeInt8(out_proj->weight) : Int8Weight();
 }
 
 MlpImpl::MlpImpl(int64_t width, int64_t hidden)
 {
-    c_fc = register_module("c_fc", torch::nn::Linear(width, hidden));
-    c_proj = register_module("c_proj", torch::nn::Linear(hidden, width));
+    c_fc = register_module("c_fc", Projection(width, hidden));
+    c_proj = register_module("c_proj", Projection(hidden, width));
 }
 
 torch::Tensor MlpImpl::forward(const torch::Tensor& x)
 {
-    auto h = quickGelu(project(x, c_fc_int8, c_fc->weight, c_fc->bias));  // [.., H]
-    return project(h, c_proj_int8, c_proj->weight, c_proj->bias);         // [.., D]
+    auto h = quickGelu(project(x, c_fc_dyn8, c_fc_int8, c_fc->weight, c_fc->bias)); // [.., hidden]
+    return project(h, c_proj_dyn8, c_proj_int8, c_proj->weight, c_proj->bias);      // [.., width]
 }
 
 void MlpImpl::setInt8(bool on)
 {
-    c_fc_int8 = on ? Int8Linear(c_fc->weight, c_fc->bias) : Int8Linear();
-    c_proj_int8 = on ? Int8Linear(c_proj->weight, c_proj->bias) : Int8Linear();
+    c_fc_dyn8 = on ? Int8Linear(c_fc->weight, c_fc->bias) : Int8Linear();
+    c_proj_dyn8 = on ? Int8Linear(c_proj->weight, c_proj->bias) : Int8Linear();
+}
+
+void MlpImpl::quantizeInt8(bool on)
+{
+    c_fc_int8 = on ? vop::quantizeInt8(c_fc->weight) : Int8Weight();
+    c_proj_int8 = on ? vop::quantizeInt8(c_proj->weight) : Int8Weight();
 }
 
 ResidualBlockImpl::ResidualBlockImpl(int64_t width, int64_t heads, int64_t mlpWidth)
@@ -169,12 +209,24 @@ ClipModelImpl::ClipModelImpl(const ClipConfig& c)
     : m_config(c)
 {
     visual = register_module("visual", VisionTower(c));
-    token_embedding = register_module("token_embedding", torch::nn::Embedding(c.vocabSize, c.textWidth));
+    token_embedding = register_module("token_embedding", TokenEmbedding(c.vocabSize, c.textWidth));
     positional_embedding = register_parameter("positional_embedding", torch::zeros({c.contextLength, c.textWidth}));
     transformer = register_module("transformer", Transformer(c.textWidth, c.textLayers, c.textHeads(), c.textMlpWidth));
     ln_final = register_module("ln_final", torch::nn::LayerNorm(torch::nn::LayerNormOptions({c.textWidth}).eps(1e-5)));
     text_projection = register_parameter("text_projection", torch::zeros({c.textWidth, c.embedDim}));
     logit_scale = register_parameter("logit_scale", torch::tensor(std::log(1.0 / 0.07)));
+}
+
+torch::Tensor ClipModelImpl::encodeImage(const torch::Tensor& images)
+{
+    requireImageTower();
+    return visual->forward(images);                                        // [B, E]
+}
+
+void ClipModelImpl::requireImageTower() const
+{
+    if (!m_imageLoaded)
+        throw Error("the image tower of this model was not loaded (the encoder loads it with the first image)");
 }
 
 torch::Tensor ClipModelImpl::embedTokens(const torch::Tensor& ids)
@@ -208,11 +260,18 @@ torch::Tensor ClipModelImpl::encodeText(const torch::Tensor& ids)
 
 void ClipModelImpl::loadWeights(const WeightMap& weights)
 {
+    ShapeMap shapes;
+    for (const auto& [name, t] : weights) shapes[name] = t.sizes().vec();
+    loadWeights(weights, shapes, ClipPart::All);
+}
+
+void ClipModelImpl::checkShapes(const ShapeMap& shapes)
+{
     auto params = named_parameters(/*recurse=*/true);
     std::vector<std::string> missing, unexpected;
     for (const auto& p : params)
-        if (!weights.count(p.key())) missing.push_back(p.key());
-    for (const auto& [name, t] : weights)
+        if (!shapes.count(p.key())) missing.push_back(p.key());
+    for (const auto& [name, t] : shapes)
         if (!params.contains(name)) unexpected.push_back(name);
     auto list = [](const std::vector<std::string>& v) {
         std::string s;
@@ -226,32 +285,75 @@ void ClipModelImpl::loadWeights(const WeightMap& weights)
         throw InputError("checkpoint has unexpected tensor" + std::string(unexpected.size() > 1 ? "s " : " ") +
                          list(unexpected));
     for (const auto& p : params) {
-        const auto& w = weights.at(p.key());
-        if (w.sizes() != p.value().sizes())
-            throw InputError("tensor '" + p.key() + "' has shape " + shapeString(w.sizes().vec()) + ", expected " +
+        const auto& shape = shapes.at(p.key());
+        if (shape != p.value().sizes().vec())
+            throw InputError("tensor '" + p.key() + "' has shape " + shapeString(shape) + ", expected " +
                              shapeString(p.value().sizes().vec()));
-        if (!w.is_floating_point())
+    }
+}
+
+void ClipModelImpl::loadWeights(const WeightMap& weights, const ShapeMap& allShapes, ClipPart part)
+{
+    checkShapes(allShapes);
+    auto params = named_parameters(/*recurse=*/true);
+    for (const auto& p : params) {
+        if (!inClipPart(p.key(), part))
+            continue;
+        auto it = weights.find(p.key());
+        if (it == weights.end())
+            throw InputError("checkpoint lacks tensor '" + p.key() + "'");
+        if (!it->second.is_floating_point())
             throw InputError("tensor '" + p.key() + "' is not floating point");
     }
     torch::NoGradGuard noGrad;
-    for (auto& p : params) p.value().copy_(weights.at(p.key()).to(p.value().scalar_type()));
-    useTransposedWeights();
+    relayoutProjections(part, /*keepValues=*/false); // the copy below writes the transposed layout directly
+    for (auto& p : params)
+        if (inClipPart(p.key(), part))
+            p.value().copy_(weights.at(p.key()));   // converts the dtype on the way
+    m_imageLoaded = part != ClipPart::Text;
 }
 
-void ClipModelImpl::useTransposedWeights()
+void ClipModelImpl::useTransposedWeights(ClipPart part)
+{
+    relayoutProjections(part, /*keepValues=*/true);
+}
+
+void ClipModelImpl::relayoutProjections(ClipPart part, bool keepValues)
 {
     torch::NoGradGuard noGrad;
-    auto relayout = [](torch::Tensor& w) {
-        if (w.dim() == 2 && !(w.stride(0) == 1 && w.stride(1) == w.size(0)))
-            w.set_data(w.detach().t().contiguous().t());
+    auto relayout = [keepValues](torch::Tensor& w) {
+        if (w.dim() != 2 || (w.stride(0) == 1 && w.stride(1) == w.size(0)))
+            return;
+        w.set_data(keepValues ? w.detach().t().contiguous().t() : torch::empty({w.size(1), w.size(0)}, w.options()).t());
     };
-    for (auto* tower : {&transformer, &visual->transformer})
+    std::vector<Transformer*> towers;
+    if (part != ClipPart::Image) towers.push_back(&transformer);
+    if (part != ClipPart::Text) towers.push_back(&visual->transformer);
+    for (auto* tower : towers)
         for (auto& b : (*tower)->blocks) {
             relayout(b->attn->in_proj_weight);
             relayout(b->attn->out_proj->weight);
             relayout(b->mlp->c_fc->weight);
             relayout(b->mlp->c_proj->weight);
         }
+}
+
+double ClipModelImpl::quantizeTextInt8(bool on)
+{
+    double worst = 0;
+    for (auto& b : transformer->blocks) {
+        b->attn->quantizeInt8(on);
+        b->mlp->quantizeInt8(on);
+        for (const Int8Weight* q : {&b->attn->in_proj_int8, &b->attn->out_proj_int8, &b->mlp->c_fc_int8,
+                                    &b->mlp->c_proj_int8})
+            worst = std::max(worst, q->relativeError);
+    }
+    return worst;
+}
+
+bool ClipModelImpl::textInt8() const
+{
+    return !transformer->blocks.empty() && transformer->blocks.front()->attn->in_proj_int8.defined();
 }
 
 void ClipModelImpl::freeze()
@@ -284,6 +386,7 @@ ClipModel randomClipModel(const ClipConfig& c, uint64_t seed)
         const double fcStd = std::pow(2.0 * double(width), -0.5);
         for (auto& b : t->blocks) {
             torch::nn::init::normal_(b->attn->in_proj_weight, 0.0, attnStd);
+            torch::nn::init::zeros_(b->attn->in_proj_bias);
             torch::nn::init::normal_(b->attn->out_proj->weight, 0.0, projStd);
             torch::nn::init::zeros_(b->attn->out_proj->bias);
             torch::nn::init::normal_(b->mlp->c_fc->weight, 0.0, fcStd);

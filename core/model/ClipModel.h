@@ -12,6 +12,7 @@
 #include "model/Checkpoint.h"
 #include "model/ClipConfig.h"
 #include "model/Int8Linear.h"
+#include "model/Int8Stream.h"
 
 #include <torch/nn/module.h>
 #include <torch/nn/modules/container/modulelist.h>
@@ -22,6 +23,30 @@
 #include <torch/nn/pimpl.h>
 
 namespace vop {
+
+// nn.Linear's parameters (weight [out, in], bias [out]) without its random initialisation: a
+// checkpoint overwrites them, and drawing ~120M random numbers for ViT-B/32 cost a model load
+// ~0.3 s. Uninitialised until loaded (randomClipModel initialises them).
+class ProjectionImpl : public torch::nn::Module {
+public:
+    ProjectionImpl(int64_t in, int64_t out);
+    torch::Tensor weight, bias;
+};
+TORCH_MODULE(Projection);
+
+// nn.Embedding's table ("weight" [vocab, width]), uninitialised likewise.
+class TokenEmbeddingImpl : public torch::nn::Module {
+public:
+    TokenEmbeddingImpl(int64_t vocab, int64_t width);
+    torch::Tensor forward(const torch::Tensor& ids); // [..] -> [.., width]
+    torch::Tensor weight;
+};
+TORCH_MODULE(TokenEmbedding);
+
+// The parts of a model a load covers: the image tower is every "visual.*" tensor; the text part
+// is the rest (text tower, logit_scale).
+enum class ClipPart { All, Text, Image };
+bool inClipPart(const std::string& name, ClipPart part);
 
 // nn.MultiheadAttention's parameters (in_proj_weight/bias, out_proj) with batch-first inputs.
 class AttentionImpl : public torch::nn::Module {
@@ -35,9 +60,11 @@ public:
     void setInt8(bool on);
 
     torch::Tensor in_proj_weight, in_proj_bias;
-    torch::nn::Linear out_proj{nullptr};
+    Projection out_proj{nullptr};
     int64_t heads;
-    Int8Linear in_proj_int8, out_proj_int8;
+    Int8Linear in_proj_dyn8, out_proj_dyn8;  // image tower: oneDNN packs (setInt8)
+    Int8Weight in_proj_int8, out_proj_int8; // text tower: streamed int8 (quantizeInt8; not parameters, see Int8Stream.h)
+    void quantizeInt8(bool on);
 };
 TORCH_MODULE(Attention);
 
@@ -46,8 +73,10 @@ public:
     MlpImpl(int64_t width, int64_t hidden);
     torch::Tensor forward(const torch::Tensor& x); // c_proj(QuickGELU(c_fc(x)))
     void setInt8(bool on); // as AttentionImpl::setInt8
-    torch::nn::Linear c_fc{nullptr}, c_proj{nullptr};
-    Int8Linear c_fc_int8, c_proj_int8;
+    Projection c_fc{nullptr}, c_proj{nullptr};
+    Int8Linear c_fc_dyn8, c_proj_dyn8; // as in AttentionImpl
+    Int8Weight c_fc_int8, c_proj_int8;
+    void quantizeInt8(bool on);
 };
 TORCH_MODULE(Mlp);
 
@@ -104,7 +133,8 @@ public:
     const ClipConfig& config() const { return m_config; }
 
     // ---- image tower
-    torch::Tensor encodeImage(const torch::Tensor& images) { return visual->forward(images); } // [B,3,R,R] -> [B,E]
+    torch::Tensor encodeImage(const torch::Tensor& images); // [B,3,R,R] -> [B,E]
+    void requireImageTower() const; // throws when the image tower's weights are not loaded
 
     // ---- text tower
     // ids [B, T] (T <= context) -> [B, T, W]: token embedding + positional embedding[:T]
@@ -121,22 +151,37 @@ public:
     // must be present with its exact shape; unknown tensors are refused. The messages name the
     // tensor and both shapes.
     void loadWeights(const WeightMap& weights);
+    // The same checks against a checkpoint's shapes (all its tensors), then copies the tensors of
+    // `part` only (`weights` may hold just those). A model loaded with ClipPart::Text has an image
+    // tower without weights until loadWeights(.., Image): imageTowerLoaded() says which, and
+    // encodeImage refuses to run before.
+    void loadWeights(const WeightMap& weights, const ShapeMap& allShapes, ClipPart part);
+    bool imageTowerLoaded() const { return m_imageLoaded; }
     // Freeze all backbone parameters (VoP trains prompts only).
     void freeze();
     // Stores every projection weight [out, in] column-major (a transposed view of a contiguous
     // [in, out] tensor). Shapes and names are unchanged; torch::linear then hands OpenBLAS the
     // layout it multiplies fastest (measured here: 1.6x for [1600,768]x[768,3072], 3x for 77 rows).
     // loadWeights() and randomClipModel() apply it.
-    void useTransposedWeights();
+    void useTransposedWeights(ClipPart part = ClipPart::All);
+    // Int8 copies of the text tower's block weights (in_proj, out_proj, c_fc, c_proj: nearly all
+    // the bytes a query reads), used by inference on the CPU (Int8Stream.h); false drops them. The fp32 weights stay
+    // for training, other devices and what compares against them. Returns the largest relative
+    // quantisation error of a matrix (||W - Wq||_F / ||W||_F), 0 when off.
+    double quantizeTextInt8(bool on);
+    bool textInt8() const;
 
     VisionTower visual{nullptr};
-    torch::nn::Embedding token_embedding{nullptr};
+    TokenEmbedding token_embedding{nullptr};
     torch::Tensor positional_embedding, text_projection, logit_scale;
     Transformer transformer{nullptr};
     torch::nn::LayerNorm ln_final{nullptr};
 
 private:
+    void checkShapes(const ShapeMap& shapes);
+    void relayoutProjections(ClipPart part, bool keepValues);
     ClipConfig m_config;
+    bool m_imageLoaded = true;
 };
 TORCH_MODULE(ClipModel);
 

@@ -2,6 +2,7 @@
 
 #include "util/BlasTuning.h"
 #include "util/Error.h"
+#include "util/KernelThreads.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
@@ -39,6 +40,7 @@ void configureCpuThreads(int threads)
     static std::once_flag once;
     std::call_once(once, [threads] {
         const int n = threads > 0 ? threads : int(std::max(1u, std::thread::hardware_concurrency()));
+        setKernelThreads(n); // the few-row kernels' own pool (util/KernelThreads.h)
         if (blasCoreName().empty()) {
             // Not OpenBLAS (PyTorch's own LibTorch links MKL, whose threads follow torch's pool): one
             // pool, every core. A pool of one would run every product on one core.

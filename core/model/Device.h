@@ -18,6 +18,7 @@ torch::Device resolveDevice(const std::string& name);
 // 228 ms. With another BLAS (MKL in PyTorch's LibTorch, whose threads follow torch's pool) torch's
 // pool gets every core instead. Done once per process, at the first call (the apps call it at
 // start; encoders on the CPU call it when they are made, so the first encoder's `threads` wins).
+// The few-row kernels (SmallLinear, Int8Stream) get `threads` of their own (KernelThreads.h).
 void configureCpuThreads(int threads = 0);
 
 // Seeds torch's default generator for the lifetime of this object and restores its state after,

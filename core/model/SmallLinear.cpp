@@ -1,8 +1,9 @@
 #include "model/SmallLinear.h"
 
+#include "model/Int8Stream.h"
 #include "util/Dot.h"
+#include "util/KernelThreads.h"
 
-#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -69,11 +70,15 @@ __attribute__((target("avx2,fma"))) void columnsAvx2(const float* wt, const floa
 ColumnKernel pickColumnKernel()
 {
 #ifdef VOP_X86
-    if (__builtin_cpu_supports("avx512f")) return columnsAvx512;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return columnsAvx2;
+    if (bestCpuKernel() == CpuKernel::Avx512) return columnsAvx512;
+    if (bestCpuKernel() == CpuKernel::Avx2) return columnsAvx2;
 #endif
     return columnsGeneric;
 }
+
+// Blocks of 16 columns per part, so that every split runs the same vector and tail code per
+// column as one call over all of them: the result does not depend on the thread count.
+constexpr int64_t kColumnBlock = 16;
 
 } // namespace
 
@@ -96,7 +101,8 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const 
     const bool transposed = weight.stride(0) == 1 && weight.stride(1) == N;    // weight.t() is contiguous [K, N]
     if (transposed) {
         const float* wt = weight.data_ptr<float>();                            // [K, N]
-        at::parallel_for(0, N, 256, [&](int64_t j0, int64_t j1) {
+        parallelRanges((N + kColumnBlock - 1) / kColumnBlock, 16, [&](int64_t b0, int64_t b1) {
+            const int64_t j0 = b0 * kColumnBlock, j1 = std::min(N, b1 * kColumnBlock);
             for (int64_t m = 0; m < M; ++m)
                 for (int64_t j = j0; j < j1; ++j) op[m * N + j] = bp ? bp[j] : 0.0f;
             columnKernel(wt, xp, M, K, N, j0, j1, op);
@@ -104,7 +110,7 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const 
     } else {
         auto ws = weight.contiguous();                                          // [N, K]
         const float* wp = ws.data_ptr<float>();
-        at::parallel_for(0, N, 64, [&](int64_t j0, int64_t j1) {
+        parallelRanges(N, 64, [&](int64_t j0, int64_t j1) {
             for (int64_t j = j0; j < j1; ++j) {
                 const float b = bp ? bp[j] : 0.0f;
                 for (int64_t m = 0; m < M; ++m) op[m * N + j] = dot(wp + j * K, xp + m * K, size_t(K)) + b;

@@ -44,7 +44,7 @@ VopEncoder::VopEncoder(ClipEncoder clip, const std::string& promptsPath, int zer
     d->promptsPath = promptsPath;
     d->device = torch::Device(d->clip.deviceName());
     d->dtype = d->clip.halfPrecision() ? torch::kFloat16 : torch::kFloat32;
-    ClipModel model(d->clip.modelPtr());
+    ClipModel model(d->clip.modelPtr(/*withImageTower=*/false)); // loaded with the first clip
     VopPrompts prompts{nullptr};
     if (promptsPath.empty()) {
         PromptOptions zero;
@@ -91,6 +91,7 @@ Embeddings VopEncoder::encodeClips(const std::vector<std::vector<RgbImage>>& cli
     for (const auto& c : clips)
         if (int64_t(c.size()) != F || F == 0)
             throw InputError("every clip needs the same, non-zero number of frames");
+    d->clip.ensureImageTower();
     torch::InferenceMode guard;
     Embeddings out;
     d->runner.run(int64_t(clips.size()), clipsPerBatch, [&](int64_t s, int64_t n) {

@@ -171,6 +171,7 @@ int64_t VopModel::captionLength() const
 
 torch::Tensor VopModel::encodeFrames(const torch::Tensor& frames)
 {
+    m_clip->requireImageTower();
     auto& vis = m_clip->visual;
     const int64_t B = frames.size(0), F = frames.size(1);
     const int L = int(vis->transformer->layers());

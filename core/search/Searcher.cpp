@@ -217,7 +217,41 @@ std::vector<Moment> Searcher::search(const std::vector<float>& query, const Sear
     return moments;
 }
 
-std::vector<float> textQueryVector(VopEncoder& encoder, const std::string& text, float negativeWeight)
+namespace {
+
+// Embeddings of `texts`, from the cache where it has them; the others encoded in one batch.
+Embeddings cachedTextEmbeddings(VopEncoder& encoder, const std::vector<std::string>& texts, TextCacheUse* use)
+{
+    Embeddings e(texts.size());
+    std::vector<std::string> missing;
+    std::vector<size_t> where;
+    for (size_t i = 0; i < texts.size(); ++i) {
+        if (use && use->cache)
+            if (auto v = use->cache->find(use->modelKey, texts[i])) {
+                e[i] = std::move(*v);
+                ++use->hits;
+                continue;
+            }
+        missing.push_back(texts[i]);
+        where.push_back(i);
+    }
+    if (missing.empty())
+        return e;
+    Embeddings fresh = encoder.encodeTexts(missing); // L2-normalised
+    for (size_t j = 0; j < fresh.size(); ++j) {
+        if (use && use->cache) {
+            use->cache->put(use->modelKey, missing[j], fresh[j]);
+            ++use->misses;
+        }
+        e[where[j]] = std::move(fresh[j]);
+    }
+    return e;
+}
+
+} // namespace
+
+std::vector<float> textQueryVector(VopEncoder& encoder, const std::string& text, float negativeWeight,
+                                   TextCacheUse* cache)
 {
     const ParsedQuery q = parseQuery(text);
     if (q.positive.empty())
@@ -225,7 +259,7 @@ std::vector<float> textQueryVector(VopEncoder& encoder, const std::string& text,
                                              : "the query has only negative terms; say what to look for, e.g. 'dog -cat'");
     std::vector<std::string> texts{q.positive};
     texts.insert(texts.end(), q.negatives.begin(), q.negatives.end());
-    const Embeddings e = encoder.encodeTexts(texts); // L2-normalised
+    const Embeddings e = cachedTextEmbeddings(encoder, texts, cache);
     std::vector<float> v = e.front();
     if (!q.negatives.empty()) {
         const float w = negativeWeight / float(q.negatives.size());

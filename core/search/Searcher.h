@@ -16,6 +16,7 @@
 // run while an indexer adds to it.
 #include "library/VideoSegments.h"
 #include "search/Moment.h"
+#include "search/QueryCache.h"
 #include "store/Catalog.h"
 #include "store/VectorIndex.h"
 
@@ -77,8 +78,19 @@ private:
     std::shared_ptr<const store::VectorIndex> m_index;
 };
 
-// The query vector of a text (see above); empty positive text throws InputError.
-std::vector<float> textQueryVector(VopEncoder& encoder, const std::string& query, float negativeWeight);
+// A cache of recent text embeddings for textQueryVector, and what it did for one query.
+struct TextCacheUse {
+    QueryEmbeddingCache* cache = nullptr;
+    std::string modelKey; // see QueryCache.h for what it must name
+    size_t hits = 0;      // texts answered by the cache
+    size_t misses = 0;    // texts encoded (and put into it)
+};
+
+// The query vector of a text (see above); empty positive text throws InputError. With a cache,
+// the embedding of each text (positive part, every negative term) comes from it when it holds it,
+// and goes into it otherwise.
+std::vector<float> textQueryVector(VopEncoder& encoder, const std::string& query, float negativeWeight,
+                                   TextCacheUse* cache = nullptr);
 
 // The hits of one file grouped into moments, best first: a hit joins a moment it touches or
 // overlaps (gap <= mergeGap) when it scores at least the moment's best - mergeMargin; a weaker

@@ -166,8 +166,14 @@ SearchResponse LibraryService::search(const SearchRequest& request, JobControl* 
         r.moments = searcher.searchSegment(request.segmentId, request.options);
         break;
     case SearchRequest::Kind::Text: {
-        std::lock_guard<std::mutex> g(d->encoderMu);
-        r.moments = searcher.searchText(*encoder, request.text, request.options);
+        search::TextCacheUse cache{&d->queryCache, Impl::queryCacheKey(id, *encoder)};
+        std::vector<float> query;
+        {
+            std::lock_guard<std::mutex> g(d->encoderMu);
+            query = search::textQueryVector(*encoder, request.text, request.options.negativeWeight, &cache);
+        }
+        r.textFromCache = cache.misses == 0;
+        r.moments = searcher.search(query, request.options);
         break;
     }
     case SearchRequest::Kind::Video: {

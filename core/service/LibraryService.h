@@ -141,6 +141,7 @@ struct SearchResponse {
     size_t indexVectors = 0;       // vectors searched
     std::string answeredBy;        // the space that answered (SpaceIdentity::describe())
     bool fromPreviousSet = false;  // the active set's space was incomplete: the previous set answered
+    bool textFromCache = false;    // Kind::Text: every text embedding came from the recent-query cache
 };
 
 // Notifications, delivered on the thread that caused them (a job's worker or the caller).

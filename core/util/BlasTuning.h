@@ -12,7 +12,8 @@ namespace vop {
 // ~2^28 cycles after each product, holding the cores that torch's OpenMP threads need next, so a
 // LayerNorm of [7, 512] took 8 ms instead of 4 us on 2 cores (a text query: 117 ms -> see
 // docs/BENCHMARKS.md). Variables already set are respected; nothing happens when
-// VOPSEARCH_NO_BLAS_TUNING is set or the BLAS is not OpenBLAS. Call it first thing in main().
+// VOPSEARCH_NO_BLAS_TUNING is set or the BLAS is not OpenBLAS. Call it first thing in main(); the
+// CLI skips it for commands without big products (a text search), which a restart costs more.
 void ensureFastBlas(char** argv);
 
 // Sets OpenBLAS's own thread count (no effect when the BLAS is not OpenBLAS). Call it after

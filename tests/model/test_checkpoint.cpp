@@ -3,6 +3,7 @@
 #include "TestMain.h"
 
 #include "model/Checkpoint.h"
+#include "model/ClipEncoder.h"
 #include "model/ClipModel.h"
 #include "model/SafeTensors.h"
 #include "util/AtomicFile.h"
@@ -267,6 +268,63 @@ VOP_TEST(safetensorsRoundTripKeepsDtypeAndMetadata)
     VOP_CHECK(torch::equal(r.at("a"), w.at("a")));
     VOP_CHECK(torch::equal(r.at("b"), w.at("b")));
     VOP_CHECK_EQ(meta.at("variant"), std::string("vop"));
+}
+
+VOP_TEST(filteredReadTakesOnlyWhatIsAskedAndKnowsEveryShape)
+{
+    for (const char* file : {"model.safetensors", "model.ts.pt"}) {
+        const auto all = vop::readCheckpoint(fixture(file));
+        const auto text = vop::readCheckpoint(fixture(file), {}, [](const std::string& n) {
+            return vop::inClipPart(n, vop::ClipPart::Text);
+        });
+        VOP_CHECK(text.shapes() == all.shapes());
+        VOP_CHECK(!text.weights.empty() && text.weights.size() < all.weights.size());
+        for (const auto& [name, t] : text.weights) {
+            VOP_CHECK(name.rfind("visual.", 0) != 0);
+            VOP_CHECK(torch::equal(t, all.weights.at(name)));
+        }
+        VOP_CHECK(text.weights.count("logit_scale") == 1);
+    }
+}
+
+VOP_TEST(lazyImageTowerLoadsWithTheFirstImageAndMatchesEagerLoading)
+{
+    for (const char* file : {"model.safetensors", "model.ts.pt"}) {
+        vop::ClipEncoder::Options o;
+        o.checkpoint = fixture(file);
+        o.vocab = vop::test::sharedDir() + "/clip/bpe_simple_vocab_16e6.txt.gz";
+        o.device = "cpu";
+        vop::ClipEncoder eager(o);
+        o.lazyImageTower = true;
+        vop::ClipEncoder lazy(o);
+        VOP_CHECK(eager.imageTowerLoaded());
+        VOP_CHECK(!lazy.imageTowerLoaded());
+        const std::vector<std::string> texts = {"a dog on a beach", "kids building a sandcastle at dusk"};
+        VOP_CHECK(lazy.encodeTexts(texts) == eager.encodeTexts(texts));
+        VOP_CHECK(!lazy.imageTowerLoaded());
+        // Running the image tower before its weights are there is an error, never garbage.
+        VOP_CHECK_THROWS_WITH(lazy.model(/*withImageTower=*/false).encodeImage(someImages(64)), "image tower");
+        vop::RgbImage img;
+        img.width = img.height = 64;
+        img.pixels.assign(64 * 64 * 3, 0);
+        for (size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = uint8_t(i * 7 % 251);
+        VOP_CHECK(lazy.encodeImages({img}) == eager.encodeImages({img}));
+        VOP_CHECK(lazy.imageTowerLoaded());
+    }
+}
+
+VOP_TEST(lazyLoadingStillChecksEveryShapeAtOnce)
+{
+    auto w = vop::readCheckpoint(fixture("model.safetensors")).weights;
+    w["visual.transformer.resblocks.0.ln_2.weight"] = torch::ones({100});
+    const auto path = tempDir() + "/reshaped-visual.safetensors";
+    vop::writeSafeTensors(path, w);
+    vop::ClipEncoder::Options o;
+    o.checkpoint = path;
+    o.vocab = vop::test::sharedDir() + "/clip/bpe_simple_vocab_16e6.txt.gz";
+    o.device = "cpu";
+    o.lazyImageTower = true;
+    VOP_CHECK_THROWS_WITH(vop::ClipEncoder{o}, "tensor 'visual.transformer.resblocks.0.ln_2.weight' has shape [100]");
 }
 
 VOP_TEST_MAIN()

@@ -556,4 +556,27 @@ VOP_TEST(switchingToAVisualSetAnswersFromThePreviousSetUntilEncoded)
     VOP_CHECK(!later.previousModelSettings());
 }
 
+VOP_TEST(aRepeatedTextQueryComesFromTheQueryCache)
+{
+    const std::string db = freshDir("query-cache") + "/lib.sqlite3";
+    LibraryService lib(tinyOptions(db));
+    const std::string videos = videoFolder("query-cache-videos", 2);
+    JobControl job;
+    VOP_REQUIRE(service::runJob<library::IndexReport>(job, [&](JobControl& c) { return lib.index({videos}, c); }).ok());
+    const auto first = lib.search(textQuery("a red square -blue"));
+    VOP_CHECK(!first.textFromCache);
+    const auto again = lib.search(textQuery("a red square -blue"));
+    VOP_CHECK(again.textFromCache);
+    VOP_CHECK(sameRanking(first, again));
+    VOP_CHECK(lib.search(textQuery("blue")).textFromCache);           // the negative term's embedding
+    VOP_CHECK(!lib.search(textQuery("a red square -green")).textFromCache); // "green" is new
+    // Another model (here: the same weights as TorchScript, another file digest) never reuses them.
+    auto o = tinyOptions(db);
+    o.model.checkpoint = shared("fixtures/clip-tiny/model.ts.pt");
+    lib.setModelSettings(o.model);
+    JobControl job2;
+    VOP_REQUIRE(service::runJob<library::IndexReport>(job2, [&](JobControl& c) { return lib.index({}, c); }).ok());
+    VOP_CHECK(!lib.search(textQuery("a red square -blue")).textFromCache);
+}
+
 VOP_TEST_MAIN()

@@ -56,6 +56,7 @@ struct LibraryService::Impl {
     std::mutex loadMu;                   // one model load at a time
     std::mutex encoderMu;                // one encoder call at a time (index batches, queries)
     std::map<std::string, std::shared_ptr<store::VectorIndex>> indexes; // by IndexKey::toString
+    search::QueryEmbeddingCache queryCache; // recent text embeddings (issue 12), keyed by queryCacheKey
 
     // The previous set's encoder while it answers searches (options.previousModel's).
     std::shared_ptr<VopEncoder> fallbackEncoder;
@@ -174,6 +175,7 @@ struct LibraryService::Impl {
         o.device = s.device.empty() ? "auto" : s.device;
         o.threads = s.threads;
         o.imagePrecision = o.textPrecision = s.precision;
+        o.lazyImageTower = true; // text queries never need it; indexing loads it with the first clip
         if (job) {
             o.progress = [job](double f) {
                 JobProgress p;
@@ -192,6 +194,13 @@ struct LibraryService::Impl {
         auto id = library::identifySpace(*e, library::hashCacheFor(options.dbPath));
         VOP_LOG_INFO(kArea, "model loaded in {:.1f} s: {}", since(t0), id.describe());
         return {e, id};
+    }
+
+    // What a cached text embedding depends on: checkpoint and prompt set digests, device, precision.
+    static std::string queryCacheKey(const library::SpaceIdentity& id, VopEncoder& encoder)
+    {
+        return id.modelSha256 + "|" + id.promptsSha256 + "|" + encoder.clip().deviceName() + "|" +
+               precisionName(encoder.clip().textPrecision());
     }
 
     // The active space: from the loaded encoder, else from the files' hashes (no model load).
