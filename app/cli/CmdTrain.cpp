@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <unistd.h>
 
@@ -329,8 +330,11 @@ int runTrain(const std::vector<std::string>& argv)
         return exitCode;
     } catch (const Cancelled&) {
         restoreDefaultInterrupt();
-        std::fprintf(stderr, "\ninterrupted; the training state is in %s: run the same command with --resume to go on\n",
-                     o.statePath.c_str());
+        if (std::filesystem::exists(o.statePath))
+            std::fprintf(stderr, "\ninterrupted; the training state is in %s: run the same command with --resume to go on\n",
+                         o.statePath.c_str());
+        else // e.g. during the learning-rate search: nothing to resume
+            std::fprintf(stderr, "\ninterrupted before the first training step; nothing was saved\n");
         return 1;
     }
 }

@@ -255,7 +255,7 @@ LrSearchSettings boundedSearch(const TrainPlan& plan, std::vector<DatasetSplit>&
 // small to tell), then the plan's run at the best rate; the choice joins the plan's reasons.
 void chooseLearningRate(TrainPlan& plan, ClipEncoder& clip, const Dataset& all, const DatasetSplit& plain,
                         const TrainingRequest& request, const FrameCache& cache, const TrainCallbacks& cb,
-                        const TrainingListener& listener, double secondsPerClip)
+                        JobControl& job, const TrainingListener& listener, double secondsPerClip)
 {
     if (plain.validation.videos.empty())
         throw InputError("--lr auto chooses the rate on the validation part: use --val-split above 0, or give --lr");
@@ -269,7 +269,16 @@ void chooseLearningRate(TrainPlan& plan, ClipEncoder& clip, const Dataset& all, 
                   double(settings.rates.size() * splits.size() * size_t(settings.steps)) * plan.options.batch *
                       secondsPerClip);
     emitMessage(listener, line);
-    const auto r = searchLearningRate(clip, splits, cache, plan.options, settings, cb);
+    const auto r = searchLearningRate(clip, splits, cache, plan.options, settings, cb, [&job](int64_t done, int64_t total) {
+        JobProgress p;
+        p.phase = phase::Training;
+        p.done = done;
+        p.total = total;
+        p.unit = "steps";
+        p.detail = "learning-rate search";
+        job.report(p);
+        job.checkpoint(); // pause between steps; Ctrl-C and cancel reach the trial through the flag
+    });
     plan.options.lr = r.lr;
     plan.reasons.push_back(r.reason);
     plan.searchSeconds = r.seconds;
@@ -353,7 +362,7 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     const TrainCallbacks cb = trainingCallbacks(job, listener, out.plan.options.statePath);
     if (request.choose.lr) // also on --resume: the search is deterministic, so it finds the same rate
         chooseLearningRate(out.plan, *clip, preparedOnly(data, {&train, &val}), DatasetSplit{train, val}, request,
-                           cache, cb, listener, perClip);
+                           cache, cb, job, listener, perClip);
     o = out.plan.options;
     announcePlan(listener, out.plan, o, clip->config(), train.videos.size(), val.videos.size());
     out.result = trainPrompts(*clip, train, val, cache, o, cb);

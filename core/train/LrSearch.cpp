@@ -119,7 +119,7 @@ RetrievalMetrics averageMetrics(const std::vector<RetrievalMetrics>& all)
 
 LrSearchResult searchLearningRate(ClipEncoder& clip, const std::vector<DatasetSplit>& splits, const FrameCache& cache,
                                   const TrainOptions& base, const LrSearchSettings& settings,
-                                  const TrainCallbacks& callbacks)
+                                  const TrainCallbacks& callbacks, const std::function<void(int64_t, int64_t)>& progress)
 {
     if (settings.rates.empty() || settings.steps < 1)
         throw InputError("the learning-rate search needs at least one rate and one step per trial");
@@ -129,8 +129,13 @@ LrSearchResult searchLearningRate(ClipEncoder& clip, const std::vector<DatasetSp
     LrSearchResult r;
     r.stepsPerTrial = settings.steps;
     r.splits = splits.size();
-    TrainCallbacks quiet; // the trials' steps and evaluations are not the run's: only cancel
+    TrainCallbacks quiet; // the trials' steps and evaluations are not the run's: cancel and progress
     quiet.cancel = callbacks.cancel;
+    const int64_t total = int64_t(settings.rates.size() * splits.size()) * settings.steps;
+    int64_t done = 0;
+    quiet.onStep = [&](const StepProgress&) {
+        if (progress) progress(++done, total);
+    };
     for (double lr : settings.rates) {
         LrTrial t;
         t.lr = lr;

@@ -8,6 +8,7 @@
 #include "train/Dataset.h"
 #include "train/Trainer.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -56,10 +57,13 @@ std::vector<DatasetSplit> selectionSplits(const Dataset& all, const DatasetSplit
 RetrievalMetrics averageMetrics(const std::vector<RetrievalMetrics>& all);
 
 // Trains base with each rate for settings.steps steps on every split (each must have a validation
-// part with frames prepared in `cache`) and returns the rate that validates best. Throws
-// InputError for bad settings, Cancelled through callbacks.cancel.
+// part with frames prepared in `cache`) and returns the rate that validates best. Reports each
+// trial's result through callbacks.onStatus and every trial step through `progress` (steps done,
+// steps in all), not through onStep/onEval (they are not the run's). Throws InputError for bad
+// settings, Cancelled through callbacks.cancel.
 LrSearchResult searchLearningRate(ClipEncoder& clip, const std::vector<DatasetSplit>& splits, const FrameCache& cache,
                                   const TrainOptions& base, const LrSearchSettings& settings,
-                                  const TrainCallbacks& callbacks = {});
+                                  const TrainCallbacks& callbacks = {},
+                                  const std::function<void(int64_t, int64_t)>& progress = {});
 
 } // namespace vop

@@ -5,23 +5,13 @@
 // colours, where zero-shot CLIP is already perfect, no variant can be better and the run says so
 // with exit 3. The cases asserted here held for every seed tried (docs/TRAINING.md).
 #include "TestMain.h"
-#include "CliRunner.h"
-#include "TrainTestSupport.h"
+#include "TrainCliSupport.h"
 
 #include <nlohmann/json.hpp>
 
 using namespace vop::test::train;
 
 namespace {
-
-using Run = vop::test::CliRun;
-
-Run cli(const std::string& args)
-{
-    Run r = vop::test::runCommandSplit(VOPSEARCH_CLI, args, tempDir() + "/stdout.txt");
-    if (std::getenv("VOP_TEST_VERBOSE")) std::cerr << "  stderr of " << args.substr(0, 60) << "...:\n" << r.err << "\n";
-    return r;
-}
 
 std::string common()
 {
@@ -79,7 +69,10 @@ VOP_TEST(noVariantBeatsAPerfectZeroShotAndTheRunSaysSo)
 {
     const auto data = folders("colour");
     const auto out = tempDir() + "/learn-colour.safetensors";
-    auto r = cli("train --data " + data + "/train --variant vop --lr auto --steps 20 --seed 1 --out " + out + common());
+    // no --lr: the search is the default; a tiny --max-minutes bounds it to one split
+    auto r = cli("train --data " + data + "/train --variant vop --steps 10 --seed 1 --max-minutes 0.05 --out " + out +
+                 common());
+    VOP_CHECK(r.err.find("searching the learning rate: 4 rates x 10 steps on 1 split(s)") != std::string::npos);
     VOP_CHECK(r.err.find("chosen: lr ") != std::string::npos);
     VOP_CHECK_EQ(r.code, 3);
     VOP_CHECK(r.out.find("not better than zero-shot: keeping it is not recommended") != std::string::npos);
