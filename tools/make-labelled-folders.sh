@@ -10,11 +10,12 @@
 #   updown     3 colours x moving up / down                       "a red square moving up"
 #   speed      3 colours x moving right slowly / fast             "a red square moving slowly"
 #   combined   3 shapes x moving left / right, colour varies      "a circle moving left"
-# What makes motion learnable here (docs/TRAINING.md, "Generated labelled folders"): 64 x 64,
-# a 24 px shape, 12 positions each held 4 frames at 16 fps (3 s), lossless FFV1. With --frames 4
-# and 3 candidates the frame cache samples the middle of each held position, so a left clip holds
-# exactly the frames of a right clip in reverse order. Clips of a label differ by the offset
-# across the motion (training and test offsets interleave, never equal).
+# What makes motion learnable here (docs/TRAINING.md, "Learning on generated folders"): 64 x 64,
+# a 24 px shape on black, lossless FFV1, the motion in 4 positions each held 12 frames at 16 fps
+# (3 s; POSITIONS=12 makes 12 positions of 4 frames). With --frames 4 every candidate frame of a
+# segment shows the same position, so a left clip holds exactly the frames of a right clip in
+# reverse order. Clips of a label differ by the offset across the motion (training and test
+# offsets interleave, never equal); left and right clips of a colour share their offsets.
 set -euo pipefail
 kind=${1:?usage: make-labelled-folders.sh KIND OUT [TRAIN TEST]}
 out=${2:?usage: make-labelled-folders.sh KIND OUT [TRAIN TEST]}
