@@ -39,26 +39,44 @@ nlohmann::json evalJson(const std::string& data, const std::string& what)
     return nlohmann::json::parse(r.out);
 }
 
+// The search's lines on stderr: what it tries, and the rate it chose with why.
+void checkSearchLines(const Run& r, const std::string& splits)
+{
+    VOP_CHECK(r.err.find("searching the learning rate: 4 rates x 10 steps on " + splits) != std::string::npos);
+    VOP_CHECK(r.err.find("chosen: lr ") != std::string::npos);
+    VOP_CHECK(r.err.find(" because it validated best after 10 steps on " + splits) != std::string::npos);
+}
+
+struct Trained {
+    std::string data, out; // the folders, the prompt set written
+    Run run;
+};
+
+Trained trainOn(const std::string& kind, const std::string& args)
+{
+    Trained t;
+    t.data = folders(kind);
+    t.out = tempDir() + "/learn-" + kind + ".safetensors";
+    t.run = cli("train --data " + t.data + "/train --out " + t.out + " " + args + common());
+    return t;
+}
+
 } // namespace
 
 VOP_TEST(lrAutoPicksARateAndVopFLearnsLeftRight)
 {
-    const auto data = folders("leftright");
-    const auto out = tempDir() + "/learn-vop-f.safetensors";
     // defaults but the length (a minute on the shared machine) and the rate left to the search
-    auto r = cli("train --data " + data + "/train --variant vop-f --lr auto --steps 60 --seed 0 --json --out " + out +
-                 common());
-    VOP_CHECK(r.err.find("searching the learning rate: 4 rates x 10 steps on 3 split(s)") != std::string::npos);
-    VOP_CHECK(r.err.find("chosen: lr ") != std::string::npos);
-    VOP_CHECK(r.err.find(" because it validated best after 10 steps on 3 split(s)") != std::string::npos);
+    const auto t = trainOn("leftright", "--variant vop-f --lr auto --steps 60 --seed 0 --json");
+    const auto& r = t.run;
+    checkSearchLines(r, "3 split(s)");
     VOP_REQUIRE(r.code == 0 || r.code == 3);
     const auto j = nlohmann::json::parse(r.out);
     const double lr = j["lr"].get<double>();
     VOP_CHECK(lr == 5e-3 || lr == 2e-2 || lr == 5e-2 || lr == 1e-3);
     VOP_CHECK(j["lr_search_seconds"].get<double>() > 0);
     VOP_CHECK_EQ(r.code, 0); // better than zero-shot on validation
-    const auto zero = evalJson(data, "--zero-shot");
-    const auto trained = evalJson(data, "--prompts " + out);
+    const auto zero = evalJson(t.data, "--zero-shot");
+    const auto trained = evalJson(t.data, "--prompts " + t.out);
     std::cout << "  held out: zero-shot t2v/v2t R@1 " << zero["t2v"]["R@1"] << " / " << zero["v2t"]["R@1"]
               << ", vop-f (lr " << lr << ") " << trained["t2v"]["R@1"] << " / " << trained["v2t"]["R@1"] << std::endl;
     // Zero-shot CLIP scores a left clip and its right twin alike (t2v R@1 0: ties count against);
@@ -72,19 +90,15 @@ VOP_TEST(lrAutoPicksARateAndVopFLearnsLeftRight)
 // depends on the seed; what never changes is that the exit code and the verdict agree.
 VOP_TEST(defaultRateIsSearchedWithinTheTimeLimit)
 {
-    const auto data = folders("colour");
-    const auto out = tempDir() + "/learn-colour.safetensors";
-    auto r = cli("train --data " + data + "/train --variant vop --steps 10 --seed 1 --max-minutes 0.05 --out " + out +
-                 common());
-    VOP_CHECK(r.err.find("searching the learning rate: 4 rates x 10 steps on 1 split(s)") != std::string::npos);
-    VOP_CHECK(r.err.find("chosen: lr ") != std::string::npos);
-    VOP_CHECK(r.err.find("because it validated best after 10 steps on 1 split(s)") != std::string::npos);
+    const auto t = trainOn("colour", "--variant vop --steps 10 --seed 1 --max-minutes 0.05");
+    auto r = t.run;
+    checkSearchLines(r, "1 split(s)");
     VOP_REQUIRE(r.code == 0 || r.code == 3);
     const bool notBetter = r.out.find("not better than zero-shot: keeping it is not recommended") != std::string::npos;
     VOP_CHECK_EQ(notBetter, r.code == 3);
-    VOP_CHECK(fs::exists(out)); // written either way
+    VOP_CHECK(fs::exists(t.out)); // written either way
     // a fixed rate: no search
-    r = cli("train --data " + data + "/train --variant vop --steps 2 --lr 1e-2 --seed 1 --out " + out + common());
+    r = trainOn("colour", "--variant vop --steps 2 --lr 1e-2 --seed 1").run;
     VOP_CHECK(r.err.find("searching the learning rate") == std::string::npos);
     VOP_CHECK(r.err.find("lr 0.01") != std::string::npos);
 }
