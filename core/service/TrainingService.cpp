@@ -236,16 +236,19 @@ Dataset preparedOnly(const Dataset& data, const std::vector<const Dataset*>& par
 }
 
 // The trial length and the number of splits of a search, bounded so that its estimated time
-// stays under half of maxSeconds: a tenth of the run's steps per trial (10 to 20), shorter trials first
-// (down to 10 steps), then fewer splits.
+// stays under half of maxSeconds: a tenth of the run's steps per trial (10 to 20), shorter
+// trials first (down to 10 steps), then fewer splits.
+double searchSeconds(const LrSearchSettings& s, size_t splits, int batch, double secondsPerClip)
+{
+    return double(s.rates.size() * splits) * double(s.steps) * batch * secondsPerClip;
+}
+
 LrSearchSettings boundedSearch(const TrainPlan& plan, std::vector<DatasetSplit>& splits, double maxSeconds,
                                double secondsPerClip)
 {
     LrSearchSettings s;
     s.steps = std::clamp<int64_t>(plan.steps / 10, 10, 20);
-    auto estimate = [&] {
-        return double(s.rates.size() * splits.size()) * double(s.steps) * plan.options.batch * secondsPerClip;
-    };
+    auto estimate = [&] { return searchSeconds(s, splits.size(), plan.options.batch, secondsPerClip); };
     while (estimate() > maxSeconds / 2 && s.steps > 10) s.steps = std::max<int64_t>(10, s.steps / 2);
     while (estimate() > maxSeconds / 2 && splits.size() > 1) splits.pop_back();
     return s;
@@ -266,10 +269,9 @@ void chooseLearningRate(TrainPlan& plan, ClipEncoder& clip, const Dataset& all, 
                   "searching the learning rate: %zu rates x %lld steps on %zu split(s)%s (estimated %.0f s)",
                   settings.rates.size(), (long long)settings.steps, splits.size(),
                   splits.size() > 1 ? " (the validation part alone is too small to tell)" : "",
-                  double(settings.rates.size() * splits.size() * size_t(settings.steps)) * plan.options.batch *
-                      secondsPerClip);
+                  searchSeconds(settings, splits.size(), plan.options.batch, secondsPerClip));
     emitMessage(listener, line);
-    const auto r = searchLearningRate(clip, splits, cache, plan.options, settings, cb, [&job](int64_t done, int64_t total) {
+    const auto progress = [&job](int64_t done, int64_t total) {
         JobProgress p;
         p.phase = phase::Training;
         p.done = done;
@@ -278,7 +280,8 @@ void chooseLearningRate(TrainPlan& plan, ClipEncoder& clip, const Dataset& all, 
         p.detail = "learning-rate search";
         job.report(p);
         job.checkpoint(); // pause between steps; Ctrl-C and cancel reach the trial through the flag
-    });
+    };
+    const auto r = searchLearningRate(clip, splits, cache, plan.options, settings, cb, progress);
     plan.options.lr = r.lr;
     plan.reasons.push_back(r.reason);
     plan.searchSeconds = r.seconds;
