@@ -363,9 +363,13 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     out.plan = planTraining(o, train.videos.size(), request.choose, perClip);
     emitPhase(listener, job, phase::Training);
     const TrainCallbacks cb = trainingCallbacks(job, listener, out.plan.options.statePath);
-    if (request.choose.lr) // also on --resume: the search is deterministic, so it finds the same rate
+    if (request.choose.lr && o.resume) { // the rate the interrupted run chose
+        out.plan.options.lr = std::stod(savedSetting(o.statePath, "lr"));
+        out.plan.reasons.push_back("lr " + savedSetting(o.statePath, "lr") + ": the rate the interrupted run chose");
+    } else if (request.choose.lr) {
         chooseLearningRate(out.plan, *clip, preparedOnly(data, {&train, &val}), DatasetSplit{train, val}, request,
                            cache, cb, job, listener, perClip);
+    }
     o = out.plan.options;
     announcePlan(listener, out.plan, o, clip->config(), train.videos.size(), val.videos.size());
     out.result = trainPrompts(*clip, train, val, cache, o, cb);
