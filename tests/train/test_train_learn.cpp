@@ -20,13 +20,13 @@ std::string common()
            "/clip/bpe_simple_vocab_16e6.txt.gz --cache " + tempDir() + "/learn-cache";
 }
 
-// KIND's folders, 4 training and 2 test clips per label, made once per run.
-std::string folders(const std::string& kind)
+// KIND's folders, TRAIN training and TEST test clips per label, made once per run.
+std::string folders(const std::string& kind, int train = 4, int test = 2)
 {
     const auto dir = tempDir() + "/learn-" + kind;
     if (!fs::exists(dir + "/test")) {
         const auto r = vop::test::runShell(std::string(VOPSEARCH_TOOLS) + "/make-labelled-folders.sh " + kind + " " + dir +
-                                           " 4 2 2>&1");
+                                           " " + std::to_string(train) + " " + std::to_string(test) + " 2>&1");
         if (r.code != 0) vop::test::fail(__FILE__, __LINE__, "make-labelled-folders.sh failed: " + r.out, true);
     }
     return dir;
@@ -52,10 +52,10 @@ struct Trained {
     Run run;
 };
 
-Trained trainOn(const std::string& kind, const std::string& args)
+Trained trainOn(const std::string& kind, const std::string& args, int clipsPerLabel = 4)
 {
     Trained t;
-    t.data = folders(kind);
+    t.data = folders(kind, clipsPerLabel);
     t.out = tempDir() + "/learn-" + kind + ".safetensors";
     t.run = cli("train --data " + t.data + "/train --out " + t.out + " " + args + common());
     return t;
@@ -90,7 +90,7 @@ VOP_TEST(lrAutoPicksARateAndVopFLearnsLeftRight)
 // depends on the seed; what never changes is that the exit code and the verdict agree.
 VOP_TEST(defaultRateIsSearchedWithinTheTimeLimit)
 {
-    const auto t = trainOn("colour", "--variant vop --steps 10 --seed 1 --max-minutes 0.05");
+    const auto t = trainOn("colour", "--variant vop --steps 10 --seed 1 --max-minutes 0.05", 3);
     auto r = t.run;
     checkSearchLines(r, "1 split(s)");
     VOP_REQUIRE(r.code == 0 || r.code == 3);
@@ -98,7 +98,7 @@ VOP_TEST(defaultRateIsSearchedWithinTheTimeLimit)
     VOP_CHECK_EQ(notBetter, r.code == 3);
     VOP_CHECK(fs::exists(t.out)); // written either way
     // a fixed rate: no search
-    r = trainOn("colour", "--variant vop --steps 2 --lr 1e-2 --seed 1").run;
+    r = trainOn("colour", "--variant vop --steps 2 --lr 1e-2 --seed 1", 3).run;
     VOP_CHECK(r.err.find("searching the learning rate") == std::string::npos);
     VOP_CHECK(r.err.find("lr 0.01") != std::string::npos);
 }
