@@ -3,6 +3,7 @@
 #include "model/ClipEncoder.h"
 #include "train/Evaluate.h"
 #include "train/FrameCache.h"
+#include "train/LrSearch.h"
 #include "train/VideoFrames.h"
 #include "util/Error.h"
 #include "util/Paths.h"
@@ -217,6 +218,75 @@ void judge(TrainingOutcome& out)
     }
 }
 
+// The videos of `data` whose frames were prepared (in `parts`), in the order of `data`.
+Dataset preparedOnly(const Dataset& data, const std::vector<const Dataset*>& parts)
+{
+    std::map<std::string, std::string> frames;
+    for (const Dataset* p : parts)
+        for (const auto& v : p->videos) frames[v.path + "\n" + v.id] = v.framesFile;
+    Dataset out = data;
+    out.videos.clear();
+    for (auto v : data.videos) {
+        const auto it = frames.find(v.path + "\n" + v.id);
+        if (it == frames.end()) continue;
+        v.framesFile = it->second;
+        out.videos.push_back(v);
+    }
+    return out;
+}
+
+// The trial length and the number of splits of a search, bounded so that its estimated time
+// stays under half of maxSeconds: a tenth of the run's steps per trial (10 to 20), shorter
+// trials first (down to 10 steps), then fewer splits.
+double searchSeconds(const LrSearchSettings& s, size_t splits, int batch, double secondsPerClip)
+{
+    return double(s.rates.size() * splits) * double(s.steps) * batch * secondsPerClip;
+}
+
+LrSearchSettings boundedSearch(const TrainPlan& plan, std::vector<DatasetSplit>& splits, double maxSeconds,
+                               double secondsPerClip)
+{
+    LrSearchSettings s;
+    s.steps = std::clamp<int64_t>(plan.steps / 10, 10, 20);
+    auto estimate = [&] { return searchSeconds(s, splits.size(), plan.options.batch, secondsPerClip); };
+    while (estimate() > maxSeconds / 2 && s.steps > 10) s.steps = std::max<int64_t>(10, s.steps / 2);
+    while (estimate() > maxSeconds / 2 && splits.size() > 1) splits.pop_back();
+    return s;
+}
+
+// --lr auto: a short run per rate on the validation split (repeated seeded splits when it is too
+// small to tell), then the plan's run at the best rate; the choice joins the plan's reasons.
+void chooseLearningRate(TrainPlan& plan, ClipEncoder& clip, const Dataset& all, const DatasetSplit& plain,
+                        const TrainingRequest& request, const FrameCache& cache, const TrainCallbacks& cb,
+                        JobControl& job, const TrainingListener& listener, double secondsPerClip)
+{
+    if (plain.validation.videos.empty())
+        throw InputError("--lr auto chooses the rate on the validation part: use --val-split above 0, or give --lr");
+    auto splits = selectionSplits(all, plain, request.data.validationFraction, request.options.seed);
+    const auto settings = boundedSearch(plan, splits, request.choose.maxSeconds, secondsPerClip);
+    char line[320];
+    std::snprintf(line, sizeof line,
+                  "searching the learning rate: %zu rates x %lld steps on %zu split(s)%s (estimated %.0f s)",
+                  settings.rates.size(), (long long)settings.steps, splits.size(),
+                  splits.size() > 1 ? " (the validation part alone is too small to tell)" : "",
+                  searchSeconds(settings, splits.size(), plan.options.batch, secondsPerClip));
+    emitMessage(listener, line);
+    const auto progress = [&job](int64_t done, int64_t total) {
+        JobProgress p;
+        p.phase = phase::Training;
+        p.done = done;
+        p.total = total;
+        p.unit = "steps";
+        p.detail = "learning-rate search";
+        job.report(p);
+        job.checkpoint(); // pause between steps; Ctrl-C and cancel reach the trial through the flag
+    };
+    const auto r = searchLearningRate(clip, splits, cache, plan.options, settings, cb, progress);
+    plan.options.lr = r.lr;
+    plan.reasons.push_back(r.reason);
+    plan.searchSeconds = r.seconds;
+}
+
 // The chosen plan as messages: what will run, and why each default was chosen.
 void announcePlan(const TrainingListener& listener, const TrainPlan& plan, const TrainOptions& o, const ClipConfig& config,
                   size_t trainVideos, size_t validationVideos)
@@ -289,13 +359,19 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
         throw InputError("too few videos decode: " + std::to_string(train.videos.size()) + " for training, " +
                          std::to_string(val.videos.size()) + " for validation");
     const bool gpu = clip->deviceName().rfind("cuda", 0) == 0;
-    out.plan = planTraining(o, train.videos.size(), request.choose,
-                            estimateSecondsPerClip(clip->config(), o.prompts.frames, gpu));
+    const double perClip = estimateSecondsPerClip(clip->config(), o.prompts.frames, gpu);
+    out.plan = planTraining(o, train.videos.size(), request.choose, perClip);
+    emitPhase(listener, job, phase::Training);
+    const TrainCallbacks cb = trainingCallbacks(job, listener, out.plan.options.statePath);
+    if (request.choose.lr && o.resume) { // the rate the interrupted run chose
+        out.plan.options.lr = std::stod(savedSetting(o.statePath, "lr"));
+        out.plan.reasons.push_back("lr " + savedSetting(o.statePath, "lr") + ": the rate the interrupted run chose");
+    } else if (request.choose.lr) {
+        chooseLearningRate(out.plan, *clip, preparedOnly(data, {&train, &val}), DatasetSplit{train, val}, request,
+                           cache, cb, job, listener, perClip);
+    }
     o = out.plan.options;
     announcePlan(listener, out.plan, o, clip->config(), train.videos.size(), val.videos.size());
-
-    emitPhase(listener, job, phase::Training);
-    const TrainCallbacks cb = trainingCallbacks(job, listener, o.statePath);
     out.result = trainPrompts(*clip, train, val, cache, o, cb);
     judge(out);
     return out;

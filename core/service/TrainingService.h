@@ -3,7 +3,8 @@
 // for both front ends (vopsearch-cli train/eval and the window's training tab).
 //
 //   read the dataset -> split (seeded, by video) -> prepare the frame cache (decode what is
-//   missing) -> zero-shot validation -> train (steps, evaluations, checkpoints) -> write the
+//   missing) -> plan (TrainPlan.h) and, with PlanChoices::lr, search the learning rate
+//   (LrSearch.h) -> zero-shot validation -> train (steps, evaluations, checkpoints) -> write the
 //   prompt set with provenance and metrics.
 //
 // Threads: inspect() is cheap for folders and sidecar data (it lists files; no decoding) and may

@@ -22,7 +22,8 @@ struct PlanChoices {
     bool batch = false;     // choose the batch
     bool warmup = false;    // choose the warm-up steps (of a chosen step budget)
     bool evalEvery = false; // choose the validation interval
-    double maxSeconds = 30 * 60; // cap on the estimated training time of a step budget
+    bool lr = false;        // search the learning rate on validation (--lr auto; LrSearch.h)
+    double maxSeconds = 30 * 60; // cap on the estimated training time of a step budget (and of the search)
 };
 
 struct TrainPlan {
@@ -30,6 +31,7 @@ struct TrainPlan {
     int64_t steps = 0, stepsPerEpoch = 0, warmupSteps = 0;
     double epochs = 0;                // steps / steps per epoch
     double estimatedSeconds = 0;      // steps x batch x seconds per clip (a rough estimate)
+    double searchSeconds = 0;         // time the learning-rate search took (--lr auto)
     std::vector<std::string> reasons; // one line per choice made
 };
 

@@ -144,13 +144,13 @@ void saveState(const std::string& path, const std::map<std::string, std::string>
     writeFileAtomic(path, os.str());
 }
 
-void loadState(const std::string& path, const std::map<std::string, std::string>& settings, RunState& st,
-               VopPromptsImpl& prompts, TensorMap& best, torch::optim::Optimizer& opt, const torch::Device& device)
+// The archive and its "meta" record, checked for format and version; InputError when there is
+// no readable state at `path`.
+Json readStateMeta(const std::string& path, torch::serialize::InputArchive& ar)
 {
     std::error_code ec;
     if (!fs::exists(path, ec))
         throw InputError("no training state at '" + path + "' to resume from (run without resuming to start anew)");
-    torch::serialize::InputArchive ar;
     Json meta;
     try {
         ar.load_from(path);
@@ -162,6 +162,14 @@ void loadState(const std::string& path, const std::map<std::string, std::string>
     }
     if (meta.value("format", "") != kStateFormat || meta.value("version", 0) != kStateVersion)
         throw InputError("'" + path + "' is not a vopsearch training state of version " + std::to_string(kStateVersion));
+    return meta;
+}
+
+void loadState(const std::string& path, const std::map<std::string, std::string>& settings, RunState& st,
+               VopPromptsImpl& prompts, TensorMap& best, torch::optim::Optimizer& opt, const torch::Device& device)
+{
+    torch::serialize::InputArchive ar;
+    const Json meta = readStateMeta(path, ar);
     const auto saved = meta.at("settings").get<std::map<std::string, std::string>>();
     for (const auto& [k, v] : settings) {
         auto it = saved.find(k);
@@ -553,6 +561,15 @@ private:
 };
 
 } // namespace
+
+std::string savedSetting(const std::string& statePath, const std::string& key)
+{
+    torch::serialize::InputArchive ar;
+    const auto settings = readStateMeta(statePath, ar).at("settings");
+    if (!settings.contains(key))
+        throw InputError("training state '" + statePath + "' has no setting '" + key + "'");
+    return settings.at(key).get<std::string>();
+}
 
 bool betterRetrieval(const RetrievalMetrics& a, const RetrievalMetrics& b)
 {

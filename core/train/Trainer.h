@@ -100,6 +100,10 @@ struct TrainResult {
 TrainResult trainPrompts(ClipEncoder& clip, const Dataset& train, const Dataset& validation, const FrameCache& cache,
                          const TrainOptions& options, const TrainCallbacks& callbacks = {});
 
+// A setting saved in the training state at statePath ("lr", "batch", ...), as runSettings wrote
+// it. InputError when there is no readable state or no such setting.
+std::string savedSetting(const std::string& statePath, const std::string& key);
+
 // Model selection: whether `a` is strictly better than `b` on validation, comparing t2v R@1, then
 // t2v R@5, then v2t R@1, then t2v mean rank (lower is better); exact ties are not better, so the
 // earlier step (or zero-shot CLIP) is preferred.

@@ -1,8 +1,7 @@
 // vopsearch-cli train / eval as a user runs them, on a few moving-square clips and the toy CLIP:
 // the JSON they print, the prompt set written, MSR-VTT annotations, and exit codes for bad input.
 #include "TestMain.h"
-#include "CliRunner.h"
-#include "TrainTestSupport.h"
+#include "TrainCliSupport.h"
 
 #include <nlohmann/json.hpp>
 
@@ -12,15 +11,6 @@
 using namespace vop::test::train;
 
 namespace {
-
-using Run = vop::test::CliRun;
-
-Run cli(const std::string& args)
-{
-    Run r = vop::test::runCommandSplit(VOPSEARCH_CLI, args, tempDir() + "/stdout.txt");
-    if (std::getenv("VOP_TEST_VERBOSE")) std::cerr << "  stderr of " << args.substr(0, 60) << "...:\n" << r.err << "\n";
-    return r;
-}
 
 std::string model()
 {

@@ -7,6 +7,7 @@
 #include "train/CaptionFlip.h"
 #include "train/Dataset.h"
 #include "train/FrameCache.h"
+#include "train/LrSearch.h"
 #include "util/Error.h"
 
 #include <algorithm>
@@ -333,6 +334,39 @@ VOP_TEST(validationSplitIsStratifiedByLabel)
     VOP_CHECK_EQ(splitValidation(unique, 0.2, 3).validation.videos.size(), size_t(6));
     VOP_CHECK(datasetFingerprint(splitValidation(unique, 0.2, 3).validation) !=
               datasetFingerprint(splitValidation(unique, 0.2, 4).validation));
+}
+
+// Tiny data: the learning-rate search validates on repeated seeded splits, the plain split first
+// (the part `eval --val-split F --seed N` evaluates), each stratified like it.
+VOP_TEST(tinyValidationIsRepeatedOverSeededSplits)
+{
+    Dataset d;
+    d.source = "labelled";
+    int id = 0;
+    for (const char* label : {"a", "b", "c", "d", "e", "f"})
+        for (int i = 0; i < 6; ++i) d.videos.push_back({"v" + std::to_string(id++), "", {label}, "", ""});
+    const auto plain = splitValidation(d, 0.1, 4); // one clip of each label: 6 videos
+    VOP_CHECK(validationTooSmall(d, plain.validation));
+    const auto splits = selectionSplits(d, plain, 0.1, 4);
+    VOP_REQUIRE(splits.size() == size_t(1 + kExtraSelectionSplits));
+    VOP_CHECK(datasetFingerprint(splits[0].validation) == datasetFingerprint(splitValidation(d, 0.1, 4).validation));
+    for (size_t k = 1; k < splits.size(); ++k) {
+        VOP_CHECK(datasetFingerprint(splits[k].validation) != datasetFingerprint(splits[0].validation));
+        VOP_CHECK(datasetFingerprint(splits[k].validation) != datasetFingerprint(splits[3 - k].validation));
+        const auto val = labelCounts(splits[k].validation);
+        VOP_CHECK_EQ(val.size(), size_t(6)); // every label validated, once
+        for (const auto& [label, n] : val) VOP_CHECK_EQ(n, size_t(1));
+        VOP_CHECK_EQ(splits[k].train.videos.size(), size_t(30));
+    }
+    // two clips of every label in validation: large enough, one split
+    const auto half = splitValidation(d, 0.34, 4);
+    VOP_CHECK(!validationTooSmall(d, half.validation));
+    VOP_CHECK_EQ(selectionSplits(d, half, 0.34, 4).size(), size_t(1));
+    // captions that never repeat: only the count matters
+    Dataset unique;
+    for (int i = 0; i < 40; ++i) unique.videos.push_back({"u" + std::to_string(i), "", {"caption " + std::to_string(i)}, "", ""});
+    VOP_CHECK(validationTooSmall(unique, splitValidation(unique, 0.1, 1).validation));  // 4 videos
+    VOP_CHECK(!validationTooSmall(unique, splitValidation(unique, 0.25, 1).validation)); // 10
 }
 
 VOP_TEST(mirroredCaptionsSwapLeftAndRight)

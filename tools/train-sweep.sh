@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Every variant against zero-shot CLIP on generated labelled folders (tools/make-labelled-folders.sh)
+# with the toy CLIP and the default training settings, printed as the markdown table of
+# docs/TRAINING.md ("Learning on generated folders"): held-out test t2v/v2t R@1 and R@5, the exit
+# code of `train` (3: not better than zero-shot on validation), the rate and steps it chose, the
+# seed and the training time.
+#   tools/train-sweep.sh [--kinds "colour leftright updown speed combined"] [--variants "vop vop-p ..."]
+#                        [--seeds "0 1"] [--clips "4 2"] [--dir DIR] [--minutes M] [-- extra train options]
+# Runs one training at a time with one torch thread; stops starting new runs after M minutes (60)
+# and says which were not run. Run it with `nice -n 10` on a shared machine.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cli="$root/build/app/cli/vopsearch-cli"
+model="$root/../shared/fixtures/clip-toy/model.safetensors"
+vocab="$root/../shared/clip/bpe_simple_vocab_16e6.txt.gz"
+kinds="colour leftright updown speed combined"
+variants="vop vop-p vop-c vop-f vop-fp vop-fc"
+seeds="0"
+clips="4 2" # training and test clips per label
+dir=/tmp/vopsearch-sweep
+minutes=60
+while [ $# -gt 0 ]; do
+  case $1 in
+    --kinds) kinds=$2; shift 2 ;;
+    --variants) variants=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
+    --clips) clips=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    --minutes) minutes=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+extra=("$@")
+common=(--format folders --template "a {}" --checkpoint "$model" --vocab "$vocab" --cache "$dir/cache" --threads 1)
+start=$(date +%s)
+mkdir -p "$dir"
+
+# row NAME SEED EXIT LR STEPS SECONDS EVAL_JSON
+row() {
+  jq -r --arg n "$1" --arg s "$2" --arg e "$3" --arg lr "$4" --arg st "$5" --arg sec "$6" \
+    '"| \($n) | \($s) | \($e) | \($lr) | \($st) | \(.t2v["R@1"]*10|round/10) | \(.t2v["R@5"]*10|round/10) | \(.v2t["R@1"]*10|round/10) | \(.v2t["R@5"]*10|round/10) | \($sec) |"' <<<"$7"
+}
+
+echo "| data | variant | seed | exit | lr | steps | test t2v R@1 | R@5 | v2t R@1 | R@5 | train s |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for kind in $kinds; do
+  data="$dir/data/$kind"
+  [ -d "$data/test" ] || "$root/tools/make-labelled-folders.sh" "$kind" "$data" $clips >&2
+  zero=$("$cli" eval --data "$data/test" "${common[@]}" --zero-shot --frames 4 --json 2>/dev/null)
+  row "$kind | zero-shot" - - - - - "$zero" 
+  for variant in $variants; do
+    for seed in $seeds; do
+      if [ $(( $(date +%s) - start )) -gt $((minutes * 60)) ]; then
+        echo "| $kind | $variant | $seed | not run: the ${minutes} min time box was spent | | | | | | | |"
+        continue
+      fi
+      out="$dir/$kind-$variant-$seed.safetensors"
+      set +e
+      train=$("$cli" train --data "$data/train" "${common[@]}" --variant "$variant" --frames 4 --seed "$seed" \
+        --out "$out" --json "${extra[@]}" 2>"$dir/$kind-$variant-$seed.log")
+      code=$?
+      set -e
+      if [ $code != 0 ] && [ $code != 3 ]; then
+        echo "| $kind | $variant | $seed | $code (see $dir/$kind-$variant-$seed.log) | | | | | | | |"
+        continue
+      fi
+      lr=$(jq -r '.lr' <<<"$train")
+      steps=$(jq -r '"\(.kept_step)/\(.steps)"' <<<"$train")
+      sec=$(jq -r '(.seconds + .lr_search_seconds)|round' <<<"$train")
+      test=$("$cli" eval --data "$data/test" "${common[@]}" --prompts "$out" --json 2>/dev/null)
+      row "$kind | $variant" "$seed" "$code" "$lr" "$steps" "$sec" "$test"
+    done
+  done
+done
+echo "($(( ($(date +%s) - start) / 60 )) min; steps: kept/total; train s: search + training)" >&2
