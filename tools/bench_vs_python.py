@@ -3,7 +3,7 @@
 on the same files, same frames per video, same random ViT-B/32 weights, same machine (issue 12).
 
   tools/bench_vs_python.py [--clips 16] [--rounds 3] [--dir /tmp/vopsearch-vs-python]
-                           [--cli build/app/cli/vopsearch-cli] [--frames 12]
+                           [--cli build/app/cli/vopsearch-cli] [--frames 12] [--precision auto]
 
 The library is made once by `vopsearch-cli bench-index --clips N --library DIR/library-N` (10 s
 clips, 640x360 h264, 25 fps, 2 s GOP; that first indexing run is not counted); the random
@@ -61,7 +61,7 @@ def cpp_side(a, library, checkpoint):
             os.remove(db + suffix)
     shutil.rmtree(db + ".index", ignore_errors=True)
     seconds, j = run_timed([a.cli, "index", library, "--db", db, "--checkpoint", checkpoint, "--vocab", a.vocab,
-                            "--device", "cpu", "--frames", str(a.frames), "--json", "--quiet"])
+                            "--device", "cpu", "--frames", str(a.frames), "--precision", a.precision, "--json", "--quiet"])
     return seconds, {"videos": len(j["indexed"]), "segments": j["segments"], "frames": j["frames"],
                      "failed": len(j["failed"]) + len(j["skipped"])}
 
@@ -122,6 +122,7 @@ def main(argv):
     ap.add_argument("--clips", type=int, default=16)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--frames", type=int, default=12)
+    ap.add_argument("--precision", default="auto", help="vopsearch's --precision (auto|fp32|int8); Python is fp32")
     ap.add_argument("--dir", default="/tmp/vopsearch-vs-python")
     ap.add_argument("--cli", default=os.path.join(ROOT, "build/app/cli/vopsearch-cli"))
     ap.add_argument("--vocab", default=os.path.join(ROOT, "resources/bpe_simple_vocab_16e6.txt.gz"))

@@ -109,7 +109,7 @@ int runSearch(const std::vector<std::string>& argv)
     const auto exportTo = exportOptions(args, pos.empty() ? std::string() : pos.front());
     o.withThumbnails = !thumbDir.empty();
 
-    auto library = openLibrary(args);
+    auto library = openLibrary(args, {}, /*fewTextQueries=*/true);
     service::SearchRequest request;
     request.options = o;
     if (bySegment) {

@@ -41,9 +41,11 @@ Precision precisionOption(const Args& args)
     throw UsageError("--precision must be auto, fp32 or int8 (got '" + s + "')");
 }
 
-std::unique_ptr<service::LibraryService> openLibrary(const Args& args, const library::IndexerOptions& indexing)
+std::unique_ptr<service::LibraryService> openLibrary(const Args& args, const library::IndexerOptions& indexing,
+                                                     bool fewTextQueries)
 {
     service::LibraryOptions o;
+    o.fewTextQueries = fewTextQueries;
     o.dbPath = databasePath(args);
     o.model = modelSettings(args);
     o.indexing = indexing;

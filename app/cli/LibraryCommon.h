@@ -25,7 +25,9 @@ Precision precisionOption(const Args& args);
 service::ModelSettings modelSettings(const Args& args);
 
 // The library service of --db with the model settings of the arguments.
-std::unique_ptr<service::LibraryService> openLibrary(const Args& args, const library::IndexerOptions& indexing = {});
+// fewTextQueries: see service::LibraryOptions (the one-shot `search` sets it).
+std::unique_ptr<service::LibraryService> openLibrary(const Args& args, const library::IndexerOptions& indexing = {},
+                                                     bool fewTextQueries = false);
 
 // --frames given with --prompts must match the prompt set (checked once the model is loaded).
 void checkPromptFrames(const Args& args, service::LibraryService& library);

@@ -68,6 +68,10 @@ struct LibraryOptions {
     // The settings that answer searches while `model`'s space is incomplete; nullopt = the one
     // remembered for `model` in the catalog's switch.json, if any.
     std::optional<ModelSettings> previousModel;
+    // A process that answers one or two text queries and exits (vopsearch-cli search): Auto
+    // keeps the text tower in fp32 there, because quantising it at load (~0.2 s) costs more than
+    // one int8 query saves (docs/BENCHMARKS.md, "One-second CLI search"). The window leaves it false.
+    bool fewTextQueries = false;
 };
 
 struct RootStatus {

@@ -175,6 +175,8 @@ struct LibraryService::Impl {
         o.device = s.device.empty() ? "auto" : s.device;
         o.threads = s.threads;
         o.imagePrecision = o.textPrecision = s.precision;
+        if (s.precision == Precision::Auto && options.fewTextQueries)
+            o.textPrecision = Precision::Fp32;
         o.lazyImageTower = true; // text queries never need it; indexing loads it with the first clip
         if (job) {
             o.progress = [job](double f) {
