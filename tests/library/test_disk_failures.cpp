@@ -333,7 +333,8 @@ VOP_TEST(indexSaveOnFullDisk)
     VOP_CHECK_EQ(integrity(db), std::string("ok"));
     const Run status = cliJson("status --db " + shellQuote(db));
     expectOk(status, "status");
-    for (const auto& ix : json::parse(status.out)["indexes"])
+    const json statusJson = json::parse(status.out);
+    for (const auto& ix : statusJson.at("indexes"))
         VOP_CHECK_EQ(ix["state"].get<std::string>(), std::string("ok"));
     VOP_CHECK_EQ(searchMoments(db), before);
 }
