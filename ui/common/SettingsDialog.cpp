@@ -94,7 +94,7 @@ SettingsDialog::SettingsDialog(Settings& settings, QWidget* parent)
 
     m_precision = new QComboBox(model);
     m_precision->setAccessibleName(tr("Precision"));
-    m_precision->addItem(tr("Automatic (the fastest that keeps search quality)"), QStringLiteral("auto"));
+    m_precision->addItem(tr("Automatic (fastest at full search quality)"), QStringLiteral("auto"));
     m_precision->addItem(tr("fp32 (exact)"), QStringLiteral("fp32"));
     m_precision->addItem(tr("int8 (faster where the CPU has VNNI)"), QStringLiteral("int8"));
     m_precision->setToolTip(tr("How precisely the model computes on the CPU. int8 keeps every embedding within "
