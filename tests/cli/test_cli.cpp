@@ -81,7 +81,7 @@ VOP_TEST(encodesACheckpointOfAnUnseenShape)
     for (const auto& p : model->named_parameters()) w[p.key()] = p.value().detach().to(torch::kFloat16);
     const auto path = tempDir() + "/unseen.safetensors";
     vop::writeSafeTensors(path, w);
-    auto r = cli("encode --device cpu --checkpoint " + path + " " + vocab() + " --text 'a red square moving left' --image " +
+    auto r = cli("encode --device cpu --precision fp32 --checkpoint " + path + " " + vocab() + " --text 'a red square moving left' --image " +
                  shared("fixtures/clip-tiny/images/wide.png"));
     VOP_REQUIRE_EQ(r.code, 0);
     const auto out = nlohmann::json::parse(r.out);

@@ -483,7 +483,13 @@ VOP_TEST(switchingToAVisualSetAnswersFromThePreviousSetUntilEncoded)
 {
     const std::string db = tempRoot() + "/switch.sqlite3";
     const std::string lib = videoFolder("switch-lib", 5);
-    const auto zero = tinyOptions(db);
+    auto zero = tinyOptions(db);
+    // One segment per encoder call, one queued, one decoder: the pause after the first written
+    // file leaves most of the library unencoded on any machine (with 4 segments a call, the int8
+    // encoder sometimes finished all 5 files before the pause took hold).
+    zero.indexing.segmentsPerBatch = 1;
+    zero.indexing.queuedSegments = 1;
+    zero.indexing.decodeWorkers = 1;
     auto visual = zero.model;
     visual.prompts = makePromptSet("visual", 2);
     service::JobOutcome<library::IndexReport> out;
