@@ -43,6 +43,7 @@ library::IndexReport LibraryService::index(const std::vector<std::string>& roots
     library::IndexerOptions o = indexerOptions();
     o.encoderLock = &d->encoderMu;
     o.pauseFlag = job.pauseFlag();
+    o.cancelFlag = job.cancelFlag();
     o.indexBuildProgress = Impl::buildProgress(&job);
     const auto userCancelled = o.sync.scan.cancelled;
     o.sync.scan.cancelled = [&job, userCancelled] { return job.isCancelled() || (userCancelled && userCancelled()); };

@@ -89,8 +89,12 @@ struct Indexer::Impl {
     {
         std::unique_lock<std::mutex> lock(pauseMu);
         // An outside pause flag (a job's) is polled; pause() / resume() / cancel() wake at once.
-        while (!pauseCv.wait_for(lock, std::chrono::milliseconds(50), [&] { return !pausedNow() || cancelled; })) {
+        auto outsideCancel = [&] { return options.cancelFlag && options.cancelFlag->load(); };
+        while (!pauseCv.wait_for(lock, std::chrono::milliseconds(50),
+                                 [&] { return !pausedNow() || cancelled || outsideCancel(); })) {
         }
+        if (outsideCancel())
+            cancelled = true;
         return !cancelled;
     }
 
