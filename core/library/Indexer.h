@@ -53,8 +53,9 @@ struct IndexerOptions {
     double reuseMaxDiff = 1.0;
     // While this flag is set the run pauses as if pause() had been called (a job's pause).
     const std::atomic<bool>* pauseFlag = nullptr;
-    // An outside cancel flag (a job's), seen while paused: a job cancelled while paused stops
-    // where it waits instead of running on until the next progress callback.
+    // An outside cancel flag (a job's), read wherever the pipeline checks for a pause (each
+    // decoded segment, each encoder batch, and while paused): a cancelled job stops there
+    // instead of running on until the next progress callback.
     const std::atomic<bool>* cancelFlag = nullptr;
     // Progress of loading / building the space's index before the pipeline starts (a rebuild of
     // a million vectors takes minutes); returning false cancels the run.
