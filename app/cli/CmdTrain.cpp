@@ -205,6 +205,8 @@ int runTrain(const std::vector<std::string>& argv)
     o.batch = a.getInt("batch", o.batch);
     // No --lr: search it when there is a validation part to search on (docs/TRAINING.md, "Learning rate")
     const bool lrAuto = a.get("lr") == "auto" || (!a.has("lr") && a.getDouble("val-split", 0.1) > 0);
+    if (a.get("lr") == "auto" && !(a.getDouble("val-split", 0.1) > 0))
+        throw UsageError("--lr auto chooses the rate on the validation part: use --val-split above 0, or give --lr");
     if (!lrAuto) o.lr = a.getDouble("lr", o.lr);
     o.generatorLr = a.getDouble("generator-lr", o.generatorLr);
     o.weightDecay = a.getDouble("weight-decay", o.weightDecay);
@@ -248,6 +250,7 @@ int runTrain(const std::vector<std::string>& argv)
                 std::fprintf(stderr, "%s%s\n", tty ? "\r\x1b[K" : "", e.text.c_str());
                 break;
             case service::TrainingEvent::Kind::Checkpoint:
+            case service::TrainingEvent::Kind::Plan: // its lines come as Messages too
                 break;
             case service::TrainingEvent::Kind::Step: {
                 const auto& p = e.step;

@@ -260,8 +260,13 @@ void chooseLearningRate(TrainPlan& plan, ClipEncoder& clip, const Dataset& all, 
                         const TrainingRequest& request, const FrameCache& cache, const TrainCallbacks& cb,
                         JobControl& job, const TrainingListener& listener, double secondsPerClip)
 {
-    if (plain.validation.videos.empty())
-        throw InputError("--lr auto chooses the rate on the validation part: use --val-split above 0, or give --lr");
+    if (plain.validation.videos.empty()) { // nothing to search on: the given (default) rate, said plainly
+        char why[200];
+        std::snprintf(why, sizeof why, "lr %g: the default rate, not searched, since no clips are held out for validation",
+                      plan.options.lr);
+        plan.reasons.push_back(why);
+        return;
+    }
     auto splits = selectionSplits(all, plain, request.data.validationFraction, request.options.seed);
     const auto settings = boundedSearch(plan, splits, request.choose.maxSeconds, secondsPerClip);
     char line[320];
@@ -299,6 +304,11 @@ void announcePlan(const TrainingListener& listener, const TrainPlan& plan, const
                   (long long)countParameters(config, o.prompts).total(), trainVideos, validationVideos,
                   (long long)plan.steps, plan.epochs, o.batch, (long long)plan.warmupSteps, o.lr);
     emitMessage(listener, line);
+    TrainingEvent e;
+    e.kind = TrainingEvent::Kind::Plan;
+    e.text = line;
+    e.reasons = plan.reasons;
+    emit(listener, e);
     for (const auto& why : plan.reasons)
         emitMessage(listener, "  chosen: " + why);
     if (!plan.reasons.empty() && plan.estimatedSeconds >= 60) {

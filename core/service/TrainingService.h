@@ -60,12 +60,16 @@ struct TrainingRequest {
 };
 
 struct TrainingEvent {
-    enum class Kind { Phase, Step, Evaluation, Checkpoint, Message };
+    enum class Kind { Phase, Step, Evaluation, Checkpoint, Message, Plan };
     Kind kind = Kind::Message;
     std::string phase;                // Kind::Phase: one of phase::*
     StepProgress step;                // Kind::Step
     EvalRecord evaluation;            // Kind::Evaluation (step 0 = zero-shot)
-    std::string text;                 // Kind::Checkpoint: the state file; Kind::Message: a line for people
+    std::string text;                 // Kind::Checkpoint: the state file; Kind::Message: a line for people;
+                                      // Kind::Plan: what will run ("training VoP^F (...) on 30 videos, ...")
+    std::vector<std::string> reasons; // Kind::Plan: one line per setting chosen for the data (TrainPlan::reasons),
+                                      // empty when every setting was given. The same lines also come as
+                                      // Messages ("  chosen: ..."), for front ends that print lines.
 };
 using TrainingListener = std::function<void(const TrainingEvent&)>;
 

@@ -24,6 +24,16 @@ struct PlanChoices {
     bool evalEvery = false; // choose the validation interval
     bool lr = false;        // search the learning rate on validation (--lr auto; LrSearch.h)
     double maxSeconds = 30 * 60; // cap on the estimated training time of a step budget (and of the search)
+
+    // Everything chosen: what `vopsearch-cli train` does when no setting is given, and the
+    // training tab's "Automatic" settings. The learning rate is searched only where there is a
+    // validation part to search on; without one the service keeps TrainOptions::lr and says so.
+    static PlanChoices automatic()
+    {
+        PlanChoices c;
+        c.steps = c.batch = c.warmup = c.evalEvery = c.lr = true;
+        return c;
+    }
 };
 
 struct TrainPlan {

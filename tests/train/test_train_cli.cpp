@@ -194,6 +194,9 @@ VOP_TEST(badInputExitCodes)
     VOP_CHECK_EQ(r.code, 2);
     VOP_CHECK(r.err.find("training needs at least 2 videos") != std::string::npos);
     VOP_CHECK_EQ(cli("eval --data " + single + " --format folders --zero-shot " + model()).code, 2);
+    r = cli("train --data " + data() + " " + base + " --lr auto --val-split 0");
+    VOP_CHECK_EQ(r.code, 2); // asked to search with nothing to search on
+    VOP_CHECK(r.err.find("use --val-split above 0, or give --lr") != std::string::npos);
     r = cli("train --data " + data() + " " + base + " --resume --state " + tempDir() + "/none.state");
     VOP_CHECK_EQ(r.code, 2);
     VOP_CHECK(r.err.find("no training state at") != std::string::npos);

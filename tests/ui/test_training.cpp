@@ -1,24 +1,28 @@
 // The Training tab end to end, offscreen, on the toy CLIP and generated labelled folders
 // ("a red square", "a green square", "a blue square", 4 clips each): inspect the data, train a
 // few steps with the real TrainingService on a worker, watch the charts and the progress, read
-// the result beside zero-shot CLIP, make the new set active; cancel a run and resume it.
+// the result beside zero-shot CLIP, make the new set active; leave batch and learning rate to the
+// service and read what it chose; cancel a run and resume it.
 #include "test_training_support.h"
 
 #include "promptsets/PromptSetManager.h"
 #include "training/TrainingCharts.h"
 #include "training/TrainingDataPanel.h"
 #include "training/TrainingResultModel.h"
+#include "training/TrainingRunFile.h"
 #include "training/TrainingSettingsPanel.h"
 #include "training/TrainingTab.h"
 
 #include <QAbstractItemModelTester>
 #include <QChartView>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableView>
 
 using namespace vop::test::ui;
@@ -103,6 +107,7 @@ private Q_SLOTS:
         QCOMPARE(byName<QWidget>(&tab, QStringLiteral("Epochs"))->isVisible(), true);
         QCOMPARE(tab.settingsPanel()->options().epochs, vop::TrainOptions{}.epochs); // the trainer's defaults
         QCOMPARE(tab.settingsPanel()->options().lr, vop::TrainOptions{}.lr);
+        QVERIFY(tab.settingsPanel()->choices().lr); // left to the service, as `vopsearch-cli train` without --lr
         screenshot(&tab, QStringLiteral("training-tab-data"));
 
         // The prompt-set manager is one click away.
@@ -193,6 +198,70 @@ private Q_SLOTS:
         auto s = m_service->modelSettings();
         s.prompts.clear();
         m_service->setModelSettings(s);
+    }
+
+    // The settings a person leaves at "Automatic" are chosen by the service for the data, as the
+    // CLI chooses them without flags, and the tab says what was chosen and why.
+    void choosesTheSettingsLeftAutomatic()
+    {
+        TrainingTab tab(*m_service);
+        tab.resize(1280, 860);
+        tab.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&tab));
+        auto* panel = tab.settingsPanel();
+        // A new tab leaves length, batch and rate to the service.
+        QVERIFY(panel->choices().steps && panel->choices().batch && panel->choices().lr);
+        panel->showAdvanced(true);
+        QCOMPARE(byName<QSpinBox>(&tab, QStringLiteral("Epochs"))->text(), QStringLiteral("Automatic (fit the data)"));
+        QCOMPARE(byName<QSpinBox>(&tab, QStringLiteral("Batch"))->text(), QStringLiteral("Automatic"));
+        QCOMPARE(byName<QDoubleSpinBox>(&tab, QStringLiteral("Learning rate"))->text(), QStringLiteral("Automatic (searched)"));
+        QCOMPARE(panel->options().batch, vop::TrainOptions{}.batch); // the values behind "Automatic" are the defaults
+        // One step up leaves "Automatic" for a value of one's own.
+        byName<QSpinBox>(&tab, QStringLiteral("Batch"))->stepUp();
+        QVERIFY(!panel->choices().batch);
+        QCOMPARE(panel->options().batch, 2);
+
+        // Batch and rate automatic, a short length given (2 epochs) to keep the test quick.
+        vop::PlanChoices automatic = vop::PlanChoices::automatic();
+        automatic.steps = automatic.warmup = automatic.evalEvery = false;
+        loadData(tab); // 9 training clips, 3 held out
+        panel->setOptions(quickOptions(2), automatic);
+        QVERIFY(!panel->choices().steps && panel->choices().batch && panel->choices().lr);
+        QCOMPARE(panel->options().epochs, 2);
+        tab.setSetName(QStringLiteral("automatic"));
+        QSignalSpy ended(&tab, &TrainingTab::runEnded);
+        byName<QPushButton>(&tab, QStringLiteral("Start training"))->click();
+        // The run file keeps what was left automatic, for a resume after a restart.
+        const auto saved = vop::ui::loadRunFile(TrainingTab::runFilePathFor(QStringLiteral("automatic")));
+        QVERIFY(saved.has_value());
+        QVERIFY(saved->choose.batch && saved->choose.lr && !saved->choose.steps);
+        QVERIFY(ended.wait(240000) || !ended.isEmpty());
+        QCOMPARE(ended.first().first().toString(), QStringLiteral("finished"));
+        QVERIFY2(tab.outcome().has_value(), qPrintable(tab.statusText()));
+        const auto& plan = tab.outcome()->plan;
+        QCOMPARE(plan.options.batch, 9); // all 9 training clips in one batch
+        QCOMPARE(tab.outcome()->result.steps, int64_t(2));
+        QVERIFY(plan.searchSeconds > 0);
+        const QString shown = tab.planText();
+        QVERIFY2(shown.contains(QStringLiteral("Chosen for this data")), qPrintable(shown));
+        QVERIFY2(shown.contains(QStringLiteral("batch 9: the 9 training clips")), qPrintable(shown));
+        QVERIFY2(shown.contains(QStringLiteral("validated best")), qPrintable(shown));
+        QVERIFY2(shown.contains(QStringLiteral("lr %1").arg(plan.options.lr)), qPrintable(shown));
+        screenshot(&tab, QStringLiteral("training-tab-automatic"));
+
+        // Nothing held out: the rate cannot be searched; the default is used, and the tab says so.
+        tab.dataPanel()->setValidationPercent(0);
+        QTRY_VERIFY_WITH_TIMEOUT(tab.dataPanel()->summary().has_value() && tab.dataPanel()->summary()->validationVideos == 0,
+                                 20000);
+        panel->setOptions(quickOptions(1), automatic);
+        ended.clear();
+        byName<QPushButton>(&tab, QStringLiteral("Start training"))->click();
+        QVERIFY(ended.wait(240000) || !ended.isEmpty());
+        QCOMPARE(ended.first().first().toString(), QStringLiteral("finished"));
+        QVERIFY2(tab.outcome().has_value(), qPrintable(tab.statusText()));
+        QCOMPARE(tab.outcome()->plan.options.lr, vop::TrainOptions{}.lr);
+        QCOMPARE(tab.outcome()->plan.options.batch, 12);
+        QVERIFY2(tab.planText().contains(QStringLiteral("not searched, since no clips are held out")), qPrintable(tab.planText()));
     }
 
     void cancelsAndResumesAfterARestart()

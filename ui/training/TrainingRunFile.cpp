@@ -51,7 +51,17 @@ bool saveRunFile(const QString& runFile, const SavedRun& run)
                      {QStringLiteral("flip"), o.flip},
                      {QStringLiteral("random_frame"), o.randomFrame},
                      {QStringLiteral("seed"), QString::number(o.seed)}};
-    QJsonObject root{{QStringLiteral("name"), run.name}, {QStringLiteral("data"), data}, {QStringLiteral("options"), opts}};
+    // What was left to the service: a resumed run must choose the same way (its lr comes from the state).
+    const QJsonObject choose{{QStringLiteral("steps"), run.choose.steps},
+                             {QStringLiteral("batch"), run.choose.batch},
+                             {QStringLiteral("warmup"), run.choose.warmup},
+                             {QStringLiteral("eval_every"), run.choose.evalEvery},
+                             {QStringLiteral("lr"), run.choose.lr},
+                             {QStringLiteral("max_seconds"), run.choose.maxSeconds}};
+    QJsonObject root{{QStringLiteral("name"), run.name},
+                     {QStringLiteral("data"), data},
+                     {QStringLiteral("options"), opts},
+                     {QStringLiteral("choose"), choose}};
     QSaveFile f(runFile);
     if (!f.open(QIODevice::WriteOnly)) return false;
     f.write(QJsonDocument(root).toJson());
@@ -92,6 +102,15 @@ std::optional<SavedRun> loadRunFile(const QString& runFile)
     o.flip = flag(opts, "flip", o.flip);
     o.randomFrame = flag(opts, "random_frame", o.randomFrame);
     o.seed = opts.value(QStringLiteral("seed")).toString().toULongLong();
+    const auto choose = root.value(QStringLiteral("choose")).toObject();
+    auto& c = r.choose;
+    c.steps = flag(choose, "steps", false);
+    c.batch = flag(choose, "batch", false);
+    c.warmup = flag(choose, "warmup", false);
+    c.evalEvery = flag(choose, "eval_every", false);
+    c.lr = flag(choose, "lr", false);
+    c.maxSeconds = real(choose, "max_seconds", c.maxSeconds);
+    if (!(c.maxSeconds > 0)) c.maxSeconds = PlanChoices{}.maxSeconds;
     if (r.name.isEmpty() || r.data.path.empty()) return std::nullopt;
     return r;
 }

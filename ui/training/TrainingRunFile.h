@@ -15,6 +15,7 @@ struct SavedRun {
     QString name;
     vop::service::DataSource data;
     TrainOptions options; // outPath, statePath, resume left out
+    PlanChoices choose;   // the settings left to the service (steps, batch, lr); missing in older files: none
 };
 
 // Writes `runFile` (atomically); false when it cannot (the run goes on without it).

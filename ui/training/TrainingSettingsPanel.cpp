@@ -84,9 +84,23 @@ TrainingSettingsPanel::TrainingSettingsPanel(const ClipConfig& config, const QSt
     m_advanced = new QWidget(this);
     auto* form = new QFormLayout(m_advanced);
     form->setContentsMargins(18, 0, 0, 0);
-    m_epochs = spin(QStringLiteral("Epochs"), 1, 1000, QStringLiteral("Passes over the training clips"));
-    m_batch = spin(QStringLiteral("Batch"), 2, 1024, QStringLiteral("Clips per step; each clip's captions are contrasted with the others of its batch"));
-    m_lr = rate(QStringLiteral("Learning rate"), QStringLiteral("Learning rate of the prompt tokens (AdamW, cosine schedule after warm-up)"));
+    // The lowest value of these three stands for "Automatic" (0 epochs, a batch of 1, rate 0 are
+    // not settings anyone wants).
+    m_epochs = spin(QStringLiteral("Epochs"), 0, 1000,
+                    QStringLiteral("Passes over the training clips. Automatic: enough optimizer steps to learn from "
+                                   "this much data (300 on a few dozen clips, 5 epochs on large data), capped by the "
+                                   "estimated time, with warm-up and validation spaced for them"));
+    m_epochs->setSpecialValueText(QStringLiteral("Automatic (fit the data)"));
+    m_batch = spin(QStringLiteral("Batch"), 1, 1024,
+                   QStringLiteral("Clips per step; each clip's captions are contrasted with the others of its batch. "
+                                  "Automatic: all training clips in balanced batches of at most 32"));
+    m_batch->setSpecialValueText(QStringLiteral("Automatic"));
+    m_lr = rate(QStringLiteral("Learning rate"),
+                QStringLiteral("Learning rate of the prompt tokens (AdamW, cosine schedule after warm-up). Automatic: "
+                               "a few rates are tried briefly and the one that validates best is used (needs held-out "
+                               "clips; without them 0.001)"));
+    m_lr->setMinimum(0);
+    m_lr->setSpecialValueText(QStringLiteral("Automatic (searched)"));
     m_generatorLr = rate(QStringLiteral("Generator learning rate"), QStringLiteral("Learning rate of the prompt generator networks (VoP^C, VoP^{F+C})"));
     m_frames = spin(QStringLiteral("Frames per clip"), 1, 64, QStringLiteral("Frames sampled per clip (F); the frame cache is prepared for this number"));
     m_augment = new QCheckBox(QStringLiteral("Random crops"), m_advanced);
@@ -94,7 +108,8 @@ TrainingSettingsPanel::TrainingSettingsPanel(const ClipConfig& config, const QSt
     m_augment->setToolTip(QStringLiteral("Random resized crops (area 50-100 %) so the prompts do not learn the framing"));
     m_flip = new QCheckBox(QStringLiteral("Horizontal flips"), m_advanced);
     m_flip->setAccessibleName(QStringLiteral("Flip"));
-    m_flip->setToolTip(QStringLiteral("Mirror clips at random; turn off when captions say left or right"));
+    m_flip->setToolTip(QStringLiteral("Mirror clips at random, with their captions mirrored too (\"moving left\" "
+                                      "trains as \"moving right\")"));
     m_randomFrame = new QCheckBox(QStringLiteral("Random frame per segment"), m_advanced);
     m_randomFrame->setAccessibleName(QStringLiteral("Random frame"));
     m_randomFrame->setToolTip(QStringLiteral("A random one of the decoded candidate frames instead of the middle one"));
@@ -132,7 +147,7 @@ TrainingSettingsPanel::TrainingSettingsPanel(const ClipConfig& config, const QSt
     for (QCheckBox* c : {m_augment, m_flip, m_randomFrame})
         connect(c, &QCheckBox::toggled, this, &TrainingSettingsPanel::changed);
 
-    setOptions(TrainOptions{});
+    setOptions(TrainOptions{}, PlanChoices::automatic());
 }
 
 bool TrainingSettingsPanel::advancedShown() const
@@ -158,9 +173,10 @@ TrainOptions TrainingSettingsPanel::options() const
     o.prompts.visualLength = m_visualLength->value();
     o.prompts.videoLength = m_videoLength->value();
     o.prompts.context = ContextModule(m_context->currentData().toInt());
-    o.epochs = m_epochs->value();
-    o.batch = m_batch->value();
-    o.lr = m_lr->value();
+    const TrainOptions defaults;
+    o.epochs = m_epochs->value() > m_epochs->minimum() ? m_epochs->value() : defaults.epochs;
+    o.batch = m_batch->value() > m_batch->minimum() ? m_batch->value() : defaults.batch;
+    o.lr = m_lr->value() > m_lr->minimum() ? m_lr->value() : defaults.lr;
     o.generatorLr = m_generatorLr->value();
     o.augment = m_augment->isChecked();
     o.flip = m_flip->isChecked();
@@ -169,7 +185,16 @@ TrainOptions TrainingSettingsPanel::options() const
     return o;
 }
 
-void TrainingSettingsPanel::setOptions(const TrainOptions& o)
+PlanChoices TrainingSettingsPanel::choices() const
+{
+    PlanChoices c;
+    c.steps = c.warmup = c.evalEvery = m_epochs->value() == m_epochs->minimum();
+    c.batch = m_batch->value() == m_batch->minimum();
+    c.lr = m_lr->value() == m_lr->minimum();
+    return c;
+}
+
+void TrainingSettingsPanel::setOptions(const TrainOptions& o, const PlanChoices& choices)
 {
     m_variant->setCurrentIndex(std::max(0, m_variant->findData(int(o.prompts.variant))));
     m_frames->setValue(o.prompts.frames);
@@ -178,9 +203,9 @@ void TrainingSettingsPanel::setOptions(const TrainOptions& o)
     m_visualLength->setValue(o.prompts.visualLength);
     m_videoLength->setValue(o.prompts.videoLength);
     m_context->setCurrentIndex(std::max(0, m_context->findData(int(o.prompts.context))));
-    m_epochs->setValue(o.epochs);
-    m_batch->setValue(o.batch);
-    m_lr->setValue(o.lr);
+    m_epochs->setValue(choices.steps ? m_epochs->minimum() : std::max(1, o.epochs));
+    m_batch->setValue(choices.batch ? m_batch->minimum() : std::max(2, o.batch));
+    m_lr->setValue(choices.lr ? m_lr->minimum() : std::max(0.00001, o.lr));
     m_generatorLr->setValue(o.generatorLr);
     m_augment->setChecked(o.augment);
     m_flip->setChecked(o.flip);

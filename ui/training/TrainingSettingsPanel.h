@@ -1,8 +1,11 @@
 #pragma once
 // The "Settings" part of the training tab: the variant (with its parameter count on the
 // library's backbone and what it does, in one line) and, folded away under "Advanced", the
-// trainer's hyper-parameters with the trainer's defaults (TrainOptions, PromptOptions).
+// trainer's hyper-parameters with the trainer's defaults (TrainOptions, PromptOptions). The
+// length (epochs), the batch and the learning rate start at "Automatic": the training service
+// chooses them for the data as `vopsearch-cli train` does without them (TrainPlan.h, LrSearch.h).
 #include "model/ClipConfig.h"
+#include "train/TrainPlan.h"
 #include "train/Trainer.h"
 
 #include <QWidget>
@@ -22,9 +25,15 @@ public:
     // `config`: the backbone the counts are for; `backboneName` names it for people.
     TrainingSettingsPanel(const ClipConfig& config, const QString& backboneName, QWidget* parent = nullptr);
 
-    // The options the controls say (outPath, statePath, seed... left at their defaults).
+    // The options the controls say (outPath, statePath... left at their defaults); a setting
+    // left at "Automatic" keeps the trainer's default here and is marked in choices().
     TrainOptions options() const;
-    void setOptions(const TrainOptions& options);
+    // Which settings the service chooses for the data: steps (and with them warm-up and the
+    // validation interval), batch, lr; maxSeconds stays at PlanChoices' default.
+    PlanChoices choices() const;
+    // Shows `options`; the settings marked in `choices` show "Automatic" instead of their value
+    // (the default, no choices: every value as given).
+    void setOptions(const TrainOptions& options, const PlanChoices& choices = {});
     void setEditable(bool editable);
     bool advancedShown() const;
     void showAdvanced(bool show);

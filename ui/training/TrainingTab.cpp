@@ -160,6 +160,13 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     m_status->setMinimumHeight(m_status->fontMetrics().lineSpacing() * 2);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     run->addWidget(m_status);
+    m_plan = new QLabel(runBox);
+    m_plan->setWordWrap(true);
+    m_plan->setTextFormat(Qt::RichText);
+    m_plan->setAccessibleName(QStringLiteral("Chosen settings"));
+    m_plan->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_plan->hide();
+    run->addWidget(m_plan);
     m_charts = new TrainingCharts(runBox);
     run->addWidget(m_charts, 1);
     right->addWidget(runBox, 3);
@@ -214,8 +221,9 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     connect(m_name, &QLineEdit::textChanged, this, &TrainingTab::updateResume);
     connect(m_data, &TrainingDataPanel::inspected, this, &TrainingTab::updateResume);
     connect(m_runner, &JobRunner::progress, this, [this](const JobProgressData& p) {
-        // Training steps come as typed events (onEvent); the other phases report here.
-        if (p.phase == QLatin1String(svc::phase::Training) || p.total <= 0) return;
+        // Training steps come as typed events (onEvent); the other phases, and the learning-rate
+        // search within training (its detail says so), report here.
+        if ((p.phase == QLatin1String(svc::phase::Training) && p.detail.isEmpty()) || p.total <= 0) return;
         m_progress->setRange(0, 1000);
         m_progress->setValue(int(p.fraction() * 1000));
         QString text = p.phase.at(0).toUpper() + p.phase.mid(1);
@@ -257,7 +265,7 @@ bool TrainingTab::applyRunFile(const QString& name)
     if (!run) return false;
     m_name->setText(name);
     m_data->setDataSource(run->data);
-    m_settings->setOptions(run->options);
+    m_settings->setOptions(run->options, run->choose);
     updateResume();
     return true;
 }
@@ -282,6 +290,11 @@ QString TrainingTab::verdict() const
 QString TrainingTab::statusText() const
 {
     return m_status->text();
+}
+
+QString TrainingTab::planText() const
+{
+    return m_plan->isVisibleTo(this) ? m_plan->text() : QString();
 }
 
 void TrainingTab::setSetName(const QString& name)
@@ -348,6 +361,7 @@ void TrainingTab::start(bool resume)
     r.backbone.device = model.device;
     r.backbone.threads = model.threads;
     r.options = m_settings->options();
+    r.choose = m_settings->choices();
     m_runName = setName();
     r.options.outPath = outputPathFor(m_runName).toStdString();
     r.options.statePath = statePathFor(m_runName).toStdString();
@@ -356,7 +370,7 @@ void TrainingTab::start(bool resume)
     r.data.seed = r.options.seed; // the split the trainer makes
     QDir().mkpath(QFileInfo(outputPathFor(m_runName)).absolutePath());
     if (!resume) {
-        SavedRun saved{m_runName, r.data, r.options};
+        SavedRun saved{m_runName, r.data, r.options, r.choose};
         saveRunFile(runFilePathFor(m_runName), saved);
     }
     m_lastRequest = r;
@@ -367,6 +381,8 @@ void TrainingTab::start(bool resume)
     m_useMessage->clear();
     m_verdict->setText(QStringLiteral("Training..."));
     m_charts->clear();
+    m_plan->clear();
+    m_plan->hide();
     m_trainingStarted = false;
     setStatus(resume ? QStringLiteral("Resuming '%1'...").arg(m_runName) : QStringLiteral("Starting '%1'...").arg(m_runName));
     auto pending = std::make_shared<std::optional<svc::TrainingOutcome>>();
@@ -418,6 +434,20 @@ void TrainingTab::onEvent(const svc::TrainingEvent& e)
     case K::Message:
         setStatus(qs(e.text));
         break;
+    case K::Plan: {
+        // "Training VoP^F (...) on 30 videos, ..." and, for each automatic setting, what and why.
+        QString head = qs(e.text);
+        if (!head.isEmpty()) head[0] = head[0].toUpper();
+        QString text = QStringLiteral("<b>%1</b>").arg(head.toHtmlEscaped());
+        if (!e.reasons.empty()) {
+            text += QStringLiteral("<br>Chosen for this data:<ul style='margin-left:-24px; margin-top:0px'>");
+            for (const auto& why : e.reasons) text += QStringLiteral("<li>%1</li>").arg(qs(why).toHtmlEscaped());
+            text += QStringLiteral("</ul>");
+        }
+        m_plan->setText(text);
+        m_plan->show();
+        break;
+    }
     }
 }
 

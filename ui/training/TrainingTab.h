@@ -47,6 +47,9 @@ public:
     const std::optional<vop::service::TrainingOutcome>& outcome() const { return m_outcome; }
     QString verdict() const;
     QString statusText() const;
+    // What the run does and, for the settings left at "Automatic", what was chosen and why
+    // (the service's plan); "" before a run has planned.
+    QString planText() const;
     // The prompt set's name (the file name of the result); "" = derived from the data and variant.
     void setSetName(const QString& name);
     QString setName() const;
@@ -95,6 +98,7 @@ private:
     QLabel* m_phases = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_plan = nullptr;
     QTableView* m_resultView = nullptr;
     QLabel* m_verdict = nullptr;
     QLabel* m_useMessage = nullptr;
