@@ -291,6 +291,7 @@ int runTrain(const std::vector<std::string>& argv)
             j["zero_shot"] = r.hasValidation ? metricsJson(r.zeroShot) : nlohmann::ordered_json();
             j["trained"] = r.hasValidation ? metricsJson(r.best) : nlohmann::ordered_json();
             j["better_than_zero_shot"] = outcome.betterThanZeroShot;
+            j["small_validation"] = outcome.smallValidation;
             j["verdict"] = outcome.verdict;
             j["variant"] = variantName(o.prompts.variant);
             j["out"] = r.outPath;

@@ -82,6 +82,9 @@ struct TrainingOutcome {
     // many points of t2v R@1; no validation: unknown (false, 0).
     bool betterThanZeroShot = false;
     double gainPoints = 0;
+    // The validation part was too small to choose by (LrSearch.h, validationTooSmall): a "better"
+    // verdict then says it may be chance.
+    bool smallValidation = false;
     std::string verdict;              // "better than zero-shot by 12.5 points (t2v R@1)" / "not better ..."
 };
 

@@ -75,6 +75,9 @@ VOP_TEST(lrAutoPicksARateAndVopFLearnsLeftRight)
     VOP_CHECK(lr == 5e-3 || lr == 2e-2 || lr == 5e-2 || lr == 1e-3);
     VOP_CHECK(j["lr_search_seconds"].get<double>() > 0);
     VOP_CHECK_EQ(r.code, 0); // better than zero-shot on validation
+    // 6 validation clips, one per label: the verdict says a gain there may be chance
+    VOP_CHECK(j["small_validation"].get<bool>());
+    VOP_CHECK(j["verdict"].get<std::string>().find("measured on only 6 held-out clips") != std::string::npos);
     const auto zero = evalJson(t.data, "--zero-shot");
     const auto trained = evalJson(t.data, "--prompts " + t.out);
     std::cout << "  held out: zero-shot t2v/v2t R@1 " << zero["t2v"]["R@1"] << " / " << zero["v2t"]["R@1"]

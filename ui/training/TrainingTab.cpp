@@ -533,7 +533,10 @@ void TrainingTab::showOutcome()
                                .arg(r.validationVideos)
                                .arg(r.bestStep)
                                .arg(r.steps));
-        m_verdict->setStyleSheet(o.betterThanZeroShot ? QStringLiteral("color: #1b7a2e;") : QStringLiteral("color: #9a5b00;"));
+        // green only for a gain measured on enough clips; amber for "not better" and for a gain
+        // on so few clips that it may be chance (the verdict says which)
+        m_verdict->setStyleSheet(o.betterThanZeroShot && !o.smallValidation ? QStringLiteral("color: #1b7a2e;")
+                                                                            : QStringLiteral("color: #9a5b00;"));
     } else {
         m_resultModel->clear();
         m_verdict->setText(QStringLiteral("No clips were held out, so there is no comparison with zero-shot CLIP: %1")
