@@ -84,6 +84,7 @@ TrainingSettingsPanel::TrainingSettingsPanel(const ClipConfig& config, const QSt
     m_advanced = new QWidget(this);
     auto* form = new QFormLayout(m_advanced);
     form->setContentsMargins(18, 0, 0, 0);
+    form->setRowWrapPolicy(QFormLayout::WrapLongRows); // narrow pane: a label above its field, not cut off
     // The lowest value of these three stands for "Automatic" (0 epochs, a batch of 1, rate 0 are
     // not settings anyone wants).
     m_epochs = spin(QStringLiteral("Epochs"), 0, 1000,

@@ -14,6 +14,7 @@
 #include "util/Paths.h"
 
 #include <QDir>
+#include <QEvent>
 #include <QFile>
 #include <QFileInfo>
 #include <QGroupBox>
@@ -24,6 +25,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -51,7 +53,8 @@ struct PhaseName {
 };
 const PhaseName kPhases[] = {
     {svc::phase::ReadingData, "Read data"},    {svc::phase::PreparingFrames, "Prepare frames"},
-    {svc::phase::LoadingModel, "Load CLIP"},   {"zero-shot", "Zero-shot check"},
+    {svc::phase::LoadingModel, "Load CLIP"},   {"lr-search", "Search rate"}, // only when the rate is searched
+    {"zero-shot", "Zero-shot check"},
     {svc::phase::Training, "Train"},           {"done", "Result"},
 };
 
@@ -103,7 +106,12 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setWidget(leftInner);
-    scroll->setMinimumWidth(380);
+    // Never a horizontal scroll bar on the left (it cut off the labels when a field took focus):
+    // the pane is at least as wide as its content needs, Advanced open or not (eventFilter).
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_leftScroll = scroll;
+    leftInner->installEventFilter(this);
+    fitLeftPane();
     split->addWidget(scroll);
 
     // Right: run and result.
@@ -223,11 +231,14 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     connect(m_runner, &JobRunner::progress, this, [this](const JobProgressData& p) {
         // Training steps come as typed events (onEvent); the other phases, and the learning-rate
         // search within training (its detail says so), report here.
-        if ((p.phase == QLatin1String(svc::phase::Training) && p.detail.isEmpty()) || p.total <= 0) return;
+        const bool training = p.phase == QLatin1String(svc::phase::Training);
+        if ((training && p.detail.isEmpty()) || p.total <= 0) return;
+        if (training && m_phase != QLatin1String("lr-search")) setPhase(QStringLiteral("lr-search"));
         m_progress->setRange(0, 1000);
         m_progress->setValue(int(p.fraction() * 1000));
-        QString text = p.phase.at(0).toUpper() + p.phase.mid(1);
-        if (!p.detail.isEmpty()) text += QStringLiteral(" (%1)").arg(p.detail);
+        QString text = training ? p.detail : p.phase;
+        text[0] = text[0].toUpper();
+        if (!training && !p.detail.isEmpty()) text += QStringLiteral(" (%1)").arg(p.detail);
         text += QStringLiteral(": %1 of %2").arg(p.done).arg(p.total);
         if (!p.unit.isEmpty()) text += QLatin1Char(' ') + p.unit;
         if (p.etaSeconds >= 0) text += QStringLiteral(" \u00b7 about %1 left").arg(duration(p.etaSeconds));
@@ -268,6 +279,20 @@ bool TrainingTab::applyRunFile(const QString& name)
     m_settings->setOptions(run->options, run->choose);
     updateResume();
     return true;
+}
+
+void TrainingTab::fitLeftPane()
+{
+    QWidget* inner = m_leftScroll->widget();
+    m_leftScroll->setMinimumWidth(std::max(380, inner->minimumSizeHint().width() +
+                                                    m_leftScroll->verticalScrollBar()->sizeHint().width()));
+}
+
+bool TrainingTab::eventFilter(QObject* watched, QEvent* event)
+{
+    if (m_leftScroll && watched == m_leftScroll->widget() && event->type() == QEvent::LayoutRequest)
+        QMetaObject::invokeMethod(this, &TrainingTab::fitLeftPane, Qt::QueuedConnection);
+    return QWidget::eventFilter(watched, event);
 }
 
 TrainingTab::~TrainingTab()
@@ -435,6 +460,8 @@ void TrainingTab::onEvent(const svc::TrainingEvent& e)
         setStatus(qs(e.text));
         break;
     case K::Plan: {
+        // The plan is announced after any search, right before the zero-shot evaluation.
+        if (m_lastRequest.data.validationFraction > 0) setPhase(QStringLiteral("zero-shot"));
         // "Training VoP^F (...) on 30 videos, ..." and, for each automatic setting, what and why.
         QString head = qs(e.text);
         if (!head.isEmpty()) head[0] = head[0].toUpper();
@@ -458,8 +485,13 @@ void TrainingTab::setPhase(const QString& phase)
     int current = -1;
     for (int i = 0; i < int(sizeof kPhases / sizeof kPhases[0]); ++i)
         if (phase == QLatin1String(kPhases[i].key)) current = i;
+    // The rate is searched only when it is left automatic, there are held-out clips, and the run
+    // is not a resume (which takes the rate it chose before).
+    const auto& r = m_lastRequest;
+    const bool searches = r.choose.lr && r.data.validationFraction > 0 && !r.options.resume;
     QStringList parts;
     for (int i = 0; i < int(sizeof kPhases / sizeof kPhases[0]); ++i) {
+        if (!searches && qstrcmp(kPhases[i].key, "lr-search") == 0 && i != current) continue;
         const QString label = QString::fromLatin1(kPhases[i].label);
         if (i == current) parts << QStringLiteral("<b>\u25b6 %1</b>").arg(label);
         else if (current >= 0 && i < current) parts << QStringLiteral("<span style='color:#1b7a2e'>\u2713 %1</span>").arg(label);

@@ -17,6 +17,7 @@
 class QLabel;
 class QLineEdit;
 class QProgressBar;
+class QScrollArea;
 class QPushButton;
 class QTableView;
 
@@ -71,7 +72,11 @@ Q_SIGNALS:
     void runEnded(const QString& state); // "finished" | "cancelled" | "failed"
     void promptSetActivated(const QString& path);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    void fitLeftPane();
     void start(bool resume);
     void onEvent(const vop::service::TrainingEvent& event);
     void onEnded(const QString& state);
@@ -99,6 +104,7 @@ private:
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
     QLabel* m_plan = nullptr;
+    QScrollArea* m_leftScroll = nullptr;
     QTableView* m_resultView = nullptr;
     QLabel* m_verdict = nullptr;
     QLabel* m_useMessage = nullptr;
