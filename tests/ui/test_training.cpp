@@ -21,6 +21,7 @@
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTableView>
@@ -109,6 +110,15 @@ private Q_SLOTS:
         QCOMPARE(tab.settingsPanel()->options().lr, vop::TrainOptions{}.lr);
         QVERIFY(tab.settingsPanel()->choices().lr); // left to the service, as `vopsearch-cli train` without --lr
         screenshot(&tab, QStringLiteral("training-tab-data"));
+        // Narrow window, Advanced open: the left pane keeps all of its rows in view, no sideways
+        // scrolling that would cut off the labels.
+        auto* left = tab.findChild<QScrollArea*>(QStringLiteral("trainingLeftPane"));
+        QVERIFY(left && left->widget());
+        QCOMPARE(left->horizontalScrollBarPolicy(), Qt::ScrollBarAlwaysOff);
+        tab.resize(900, 700);
+        QTRY_VERIFY(left->widget()->width() <= left->viewport()->width());
+        screenshot(&tab, QStringLiteral("training-tab-narrow"));
+        tab.resize(1280, 860);
 
         // The prompt-set manager is one click away.
         byName<QPushButton>(&tab, QStringLiteral("Manage prompt sets"))->click();

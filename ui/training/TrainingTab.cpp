@@ -109,6 +109,7 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     // Never a horizontal scroll bar on the left (it cut off the labels when a field took focus):
     // the pane is at least as wide as its content needs, Advanced open or not (eventFilter).
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setObjectName(QStringLiteral("trainingLeftPane"));
     m_leftScroll = scroll;
     leftInner->installEventFilter(this);
     fitLeftPane();
