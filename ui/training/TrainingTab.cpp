@@ -155,6 +155,7 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     m_phases = new QLabel(runBox);
     m_phases->setAccessibleName(QStringLiteral("Training phase"));
     m_phases->setTextFormat(Qt::RichText);
+    m_phases->setWordWrap(true);
     run->addWidget(m_phases);
     m_progress = new QProgressBar(runBox);
     m_progress->setAccessibleName(QStringLiteral("Training progress"));
@@ -493,7 +494,8 @@ void TrainingTab::setPhase(const QString& phase)
     QStringList parts;
     for (int i = 0; i < int(sizeof kPhases / sizeof kPhases[0]); ++i) {
         if (!searches && qstrcmp(kPhases[i].key, "lr-search") == 0 && i != current) continue;
-        const QString label = QString::fromLatin1(kPhases[i].label);
+        // no break inside a phase's name; the strip wraps between phases in a narrow pane
+        const QString label = QString::fromLatin1(kPhases[i].label).replace(QLatin1Char(' '), QStringLiteral("&nbsp;"));
         if (i == current) parts << QStringLiteral("<b>\u25b6 %1</b>").arg(label);
         else if (current >= 0 && i < current) parts << QStringLiteral("<span style='color:#1b7a2e'>\u2713 %1</span>").arg(label);
         else parts << QStringLiteral("<span style='color:#777'>%1</span>").arg(label);
