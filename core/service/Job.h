@@ -38,6 +38,7 @@ inline constexpr const char* Indexing = "indexing";
 inline constexpr const char* SavingIndex = "saving index";
 inline constexpr const char* ReadingData = "reading data";
 inline constexpr const char* PreparingFrames = "preparing frames";
+inline constexpr const char* SearchingRate = "searching the learning rate"; // train: --lr auto's trials
 inline constexpr const char* Training = "training";
 inline constexpr const char* Evaluating = "evaluating";
 } // namespace phase

@@ -298,13 +298,13 @@ void chooseLearningRate(TrainPlan& plan, ClipEncoder& clip, const Dataset& all, 
                   splits.size() > 1 ? " (the validation part alone is too small to tell)" : "",
                   estimated);
     emitMessage(listener, line);
+    emitPhase(listener, job, phase::SearchingRate);
     const auto progress = [&job](int64_t done, int64_t total) {
         JobProgress p;
-        p.phase = phase::Training;
+        p.phase = phase::SearchingRate;
         p.done = done;
         p.total = total;
         p.unit = "steps";
-        p.detail = "learning-rate search";
         job.report(p);
         job.checkpoint(); // pause between steps; Ctrl-C and cancel reach the trial through the flag
     };
@@ -393,7 +393,6 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     const bool gpu = clip->deviceName().rfind("cuda", 0) == 0;
     const double perClip = estimateSecondsPerClip(clip->config(), o.prompts.frames, gpu);
     out.plan = planTraining(o, train.videos.size(), request.choose, perClip);
-    emitPhase(listener, job, phase::Training);
     const TrainCallbacks cb = trainingCallbacks(job, listener, out.plan.options.statePath);
     if (request.choose.lr && o.resume) { // the rate the interrupted run chose
         out.plan.options.lr = std::stod(savedSetting(o.statePath, "lr"));
@@ -403,6 +402,7 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
                            cache, cb, job, listener, perClip);
     }
     o = out.plan.options;
+    emitPhase(listener, job, phase::Training); // the zero-shot evaluation, then the steps
     announcePlan(listener, out.plan, o, clip->config(), train.videos.size(), val.videos.size());
     out.result = trainPrompts(*clip, train, val, cache, o, cb);
     judge(out, preparedOnly(data, {&train, &val}), val);

@@ -4,8 +4,9 @@
 //
 //   read the dataset -> split (seeded, by video) -> prepare the frame cache (decode what is
 //   missing) -> plan (TrainPlan.h) and, with PlanChoices::lr, search the learning rate
-//   (LrSearch.h) -> zero-shot validation -> train (steps, evaluations, checkpoints) -> write the
-//   prompt set with provenance and metrics.
+//   (LrSearch.h; phase::SearchingRate) -> the plan as a Kind::Plan event -> zero-shot validation
+//   and training (phase::Training: steps, evaluations, checkpoints) -> write the prompt set with
+//   provenance and metrics.
 //
 // Threads: inspect() is cheap for folders and sidecar data (it lists files; no decoding) and may
 // run on a GUI thread for small datasets; train() and evaluate() block for minutes and run on a

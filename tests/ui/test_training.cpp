@@ -245,6 +245,12 @@ private Q_SLOTS:
         const auto saved = vop::ui::loadRunFile(TrainingTab::runFilePathFor(QStringLiteral("automatic")));
         QVERIFY(saved.has_value());
         QVERIFY(saved->choose.batch && saved->choose.lr && !saved->choose.steps);
+        // The search is a phase of its own, with its trials' steps on the progress bar.
+        auto* phases = byName<QLabel>(&tab, QStringLiteral("Training phase"));
+        auto* progress = byName<QProgressBar>(&tab, QStringLiteral("Training progress"));
+        QTRY_VERIFY_WITH_TIMEOUT(phases->text().contains(QStringLiteral("\u25b6 Search&nbsp;rate")) || !ended.isEmpty(), 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(progress->format().startsWith(QStringLiteral("Searching the learning rate: ")) || !ended.isEmpty(),
+                                 120000);
         QVERIFY(ended.wait(240000) || !ended.isEmpty());
         QCOMPARE(ended.first().first().toString(), QStringLiteral("finished"));
         QVERIFY2(tab.outcome().has_value(), qPrintable(tab.statusText()));
@@ -257,6 +263,7 @@ private Q_SLOTS:
         QVERIFY2(shown.contains(QStringLiteral("batch 9: the 9 training clips")), qPrintable(shown));
         QVERIFY2(shown.contains(QStringLiteral("validated best")), qPrintable(shown));
         QVERIFY2(shown.contains(QStringLiteral("lr %1").arg(plan.options.lr)), qPrintable(shown));
+        QVERIFY2(phases->text().contains(QStringLiteral("\u2713 Search&nbsp;rate")), qPrintable(phases->text()));
         screenshot(&tab, QStringLiteral("training-tab-automatic"));
 
         // Nothing held out: the rate cannot be searched; the default is used, and the tab says so.

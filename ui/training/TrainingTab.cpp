@@ -53,7 +53,7 @@ struct PhaseName {
 };
 const PhaseName kPhases[] = {
     {svc::phase::ReadingData, "Read data"},    {svc::phase::PreparingFrames, "Prepare frames"},
-    {svc::phase::LoadingModel, "Load CLIP"},   {"lr-search", "Search rate"}, // only when the rate is searched
+    {svc::phase::LoadingModel, "Load CLIP"},   {svc::phase::SearchingRate, "Search rate"}, // only when searched
     {"zero-shot", "Zero-shot check"},
     {svc::phase::Training, "Train"},           {"done", "Result"},
 };
@@ -231,16 +231,13 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     connect(m_name, &QLineEdit::textChanged, this, &TrainingTab::updateResume);
     connect(m_data, &TrainingDataPanel::inspected, this, &TrainingTab::updateResume);
     connect(m_runner, &JobRunner::progress, this, [this](const JobProgressData& p) {
-        // Training steps come as typed events (onEvent); the other phases, and the learning-rate
-        // search within training (its detail says so), report here.
-        const bool training = p.phase == QLatin1String(svc::phase::Training);
-        if ((training && p.detail.isEmpty()) || p.total <= 0) return;
-        if (training && m_phase != QLatin1String("lr-search")) setPhase(QStringLiteral("lr-search"));
+        // Training steps come as typed events (onEvent); the other phases (the learning-rate
+        // search's trials among them) report here.
+        if (p.phase == QLatin1String(svc::phase::Training) || p.total <= 0) return;
         m_progress->setRange(0, 1000);
         m_progress->setValue(int(p.fraction() * 1000));
-        QString text = training ? p.detail : p.phase;
-        text[0] = text[0].toUpper();
-        if (!training && !p.detail.isEmpty()) text += QStringLiteral(" (%1)").arg(p.detail);
+        QString text = p.phase.at(0).toUpper() + p.phase.mid(1);
+        if (!p.detail.isEmpty()) text += QStringLiteral(" (%1)").arg(p.detail);
         text += QStringLiteral(": %1 of %2").arg(p.done).arg(p.total);
         if (!p.unit.isEmpty()) text += QLatin1Char(' ') + p.unit;
         if (p.etaSeconds >= 0) text += QStringLiteral(" \u00b7 about %1 left").arg(duration(p.etaSeconds));
@@ -462,8 +459,6 @@ void TrainingTab::onEvent(const svc::TrainingEvent& e)
         setStatus(qs(e.text));
         break;
     case K::Plan: {
-        // The plan is announced after any search, right before the zero-shot evaluation.
-        if (m_lastRequest.data.validationFraction > 0) setPhase(QStringLiteral("zero-shot"));
         // "Training VoP^F (...) on 30 videos, ..." and, for each automatic setting, what and why.
         QString head = qs(e.text);
         if (!head.isEmpty()) head[0] = head[0].toUpper();
@@ -493,7 +488,7 @@ void TrainingTab::setPhase(const QString& phase)
     const bool searches = r.choose.lr && r.data.validationFraction > 0 && !r.options.resume;
     QStringList parts;
     for (int i = 0; i < int(sizeof kPhases / sizeof kPhases[0]); ++i) {
-        if (!searches && qstrcmp(kPhases[i].key, "lr-search") == 0 && i != current) continue;
+        if (!searches && qstrcmp(kPhases[i].key, svc::phase::SearchingRate) == 0 && i != current) continue;
         // no break inside a phase's name; the strip wraps between phases in a narrow pane
         const QString label = QString::fromLatin1(kPhases[i].label).replace(QLatin1Char(' '), QStringLiteral("&nbsp;"));
         if (i == current) parts << QStringLiteral("<b>\u25b6 %1</b>").arg(label);
