@@ -1,8 +1,9 @@
 // Learning where the method can learn (issue 11): `vopsearch-cli train` with its defaults on
 // generated labelled folders (tools/make-labelled-folders.sh) and the toy CLIP, which knows
-// colours from stills and has never seen motion. VoP^F with `--lr auto` learns left/right, which
-// zero-shot CLIP (mean pooling over frames that a left and a right clip share) cannot see, and
-// the default rate is searched within the time limit. (Exit 3 when zero-shot CLIP is already
+// colours from stills and has never seen motion. VoP^F learns left/right, which zero-shot CLIP
+// and VoP (mean pooling over frames that a left and a right clip share) cannot see, on average
+// over seeds (per seed it varies: asserted is what held on every seed measured); the default rate
+// is searched within the time limit, and the verdict says what 6 validation clips can tell. (Exit 3 when zero-shot CLIP is already
 // perfect: test_train_cli's defaultsFitTheDataAndANoGainRunSaysSo.)
 #include "TestMain.h"
 #include "TrainCliSupport.h"
@@ -63,10 +64,46 @@ Trained trainOn(const std::string& kind, const std::string& args, int clipsPerLa
 
 } // namespace
 
-VOP_TEST(lrAutoPicksARateAndVopFLearnsLeftRight)
+// What is stable across seeds (docs/TRAINING.md, "Learning on generated folders"): on left/right
+// twins mean pooling cannot tell the direction, VoP^F can. 60 steps at a fixed rate of 5e-2, the
+// rest default; seeds 0, 1, 2 measured test t2v R@1 83.3, 50.0, 66.7 (zero-shot 0.0; VoP 16.7 or
+// 33.3, float rounding breaking some of its ties, v2t 50 on every seed). Per seed VoP^F only has to rank twins apart (above 0, where pooled frames tie);
+// over the seeds it has to beat a coin flip between a clip and its mirrored twin (50).
+VOP_TEST(vopFSeesDirectionWhereMeanPoolingCannot)
 {
-    // defaults but the length (a minute on the shared machine) and the rate left to the search
-    const auto t = trainOn("leftright", "--variant vop-f --lr auto --steps 60 --seed 0 --json");
+    const std::string data = folders("leftright");
+    const auto zero = evalJson(data, "--zero-shot");
+    // every frame of a left clip is a frame of its right twin: pooled, they tie, and ties count against
+    VOP_CHECK_EQ(zero["t2v"]["R@1"].get<double>(), 0.0);
+    VOP_CHECK_EQ(zero["v2t"]["R@1"].get<double>(), 50.0);
+
+    // VoP pools its frames too: whatever it learns, a clip and its twin get the same caption first
+    auto t = trainOn("leftright", "--variant vop --lr 5e-2 --steps 30 --seed 0 --json");
+    VOP_REQUIRE(t.run.code == 0 || t.run.code == 3);
+    const auto vop = evalJson(data, "--prompts " + t.out);
+    VOP_CHECK(vop["v2t"]["R@1"].get<double>() <= 50.0);
+
+    double sum = 0;
+    for (int seed : {0, 1, 2}) {
+        t = trainOn("leftright", "--variant vop-f --lr 5e-2 --steps 60 --seed " + std::to_string(seed) + " --json");
+        VOP_REQUIRE(t.run.code == 0 || t.run.code == 3);
+        const auto f = evalJson(data, "--prompts " + t.out);
+        const double r1 = f["t2v"]["R@1"].get<double>();
+        std::cout << "  held out, seed " << seed << ": vop-f t2v/v2t R@1 " << r1 << " / " << f["v2t"]["R@1"]
+                  << " (zero-shot 0 / 50, vop " << vop["t2v"]["R@1"] << " / " << vop["v2t"]["R@1"] << ")" << std::endl;
+        VOP_CHECK(r1 > 0.0);
+        VOP_CHECK(f["v2t"]["R@1"].get<double>() >= 50.0); // never below zero-shot's v2t
+        sum += r1;
+    }
+    VOP_CHECK(sum / 3 > 50.0);
+}
+
+// --lr auto on the same folders: it tries the rates, chooses one with its reasons, and on a
+// 6-clip validation part its verdict says a gain there may be chance. (Whether VoP^F learns in 60
+// steps after the search depends on the seed: 83.3, 50.0, 33.3 for seeds 0-2; not asserted.)
+VOP_TEST(lrAutoSearchesAndTheVerdictSaysWhatATinyValidationCanTell)
+{
+    const auto t = trainOn("leftright", "--variant vop-f --steps 60 --seed 0 --json");
     const auto& r = t.run;
     checkSearchLines(r, "3 split(s)");
     VOP_REQUIRE(r.code == 0 || r.code == 3);
@@ -74,18 +111,14 @@ VOP_TEST(lrAutoPicksARateAndVopFLearnsLeftRight)
     const double lr = j["lr"].get<double>();
     VOP_CHECK(lr == 5e-3 || lr == 2e-2 || lr == 5e-2 || lr == 1e-3);
     VOP_CHECK(j["lr_search_seconds"].get<double>() > 0);
-    VOP_CHECK_EQ(r.code, 0); // better than zero-shot on validation
-    // 6 validation clips, one per label: the verdict says a gain there may be chance
-    VOP_CHECK(j["small_validation"].get<bool>());
-    VOP_CHECK(j["verdict"].get<std::string>().find("measured on only 6 held-out clips") != std::string::npos);
-    const auto zero = evalJson(t.data, "--zero-shot");
-    const auto trained = evalJson(t.data, "--prompts " + t.out);
-    std::cout << "  held out: zero-shot t2v/v2t R@1 " << zero["t2v"]["R@1"] << " / " << zero["v2t"]["R@1"]
-              << ", vop-f (lr " << lr << ") " << trained["t2v"]["R@1"] << " / " << trained["v2t"]["R@1"] << std::endl;
-    // Zero-shot CLIP scores a left clip and its right twin alike (t2v R@1 0: ties count against);
-    // VoP^F ranks most of them apart (83.3 measured) and does not lose v2t (50 -> 66.7 measured).
-    VOP_CHECK(trained["t2v"]["R@1"].get<double>() >= zero["t2v"]["R@1"].get<double>() + 25.0);
-    VOP_CHECK(trained["v2t"]["R@1"].get<double>() >= zero["v2t"]["R@1"].get<double>());
+    VOP_CHECK(j["small_validation"].get<bool>()); // 6 validation clips, one per label
+    const std::string verdict = j["verdict"].get<std::string>();
+    VOP_CHECK_EQ(j["better_than_zero_shot"].get<bool>(), r.code == 0);
+    if (r.code == 0)
+        VOP_CHECK(verdict.find("measured on only 6 held-out clips, so a gain of a clip or two can be chance") !=
+                  std::string::npos);
+    else
+        VOP_CHECK(verdict.find("not better than zero-shot: keeping it is not recommended") != std::string::npos);
 }
 
 // Without --lr the search is the default; --max-minutes 0.4 bounds it to one split (the estimate is
