@@ -129,6 +129,7 @@ void TrainingCharts::setTotalSteps(int64_t totalSteps)
     m_recallX->setRange(0, x);
     m_lossX->setTickInterval(niceInterval(x));
     m_recallX->setTickInterval(niceInterval(x));
+    if (m_zeroShot->count() == 2) m_zeroShot->replace(1, x, m_zeroShot->at(1).y()); // the line spans the run
 }
 
 void TrainingCharts::addStep(const StepProgress& step)
@@ -148,6 +149,11 @@ void TrainingCharts::addEvaluation(const EvalRecord& e)
     if (e.step > m_totalSteps) setTotalSteps(e.step);
     m_r1->append(double(e.step), e.metrics.t2v.r1);
     m_r5->append(double(e.step), e.metrics.t2v.r5);
+    if (e.step == 0) { // zero-shot CLIP: the dashed line to beat, across the whole run, from the start
+        m_zeroShot->clear();
+        m_zeroShot->append(0, e.metrics.t2v.r1);
+        m_zeroShot->append(double(std::max<int64_t>(m_totalSteps, 1)), e.metrics.t2v.r1);
+    }
     if (e.best && e.step > 0) {
         m_best->clear();
         m_best->append(double(e.step), e.metrics.t2v.r1);
@@ -169,8 +175,6 @@ void TrainingCharts::showResult(const TrainResult& r)
         EvalRecord zero;
         zero.metrics = r.zeroShot;
         addEvaluation(zero);
-        m_zeroShot->append(0, r.zeroShot.t2v.r1);
-        m_zeroShot->append(double(std::max<int64_t>(r.steps, 1)), r.zeroShot.t2v.r1);
     }
     for (const auto& e : r.evaluations) {
         EvalRecord k = e;
@@ -182,6 +186,11 @@ void TrainingCharts::showResult(const TrainResult& r)
 int TrainingCharts::lossPoints() const
 {
     return m_loss->count();
+}
+
+int TrainingCharts::zeroShotPoints() const
+{
+    return m_zeroShot->count();
 }
 
 int TrainingCharts::recallPoints() const

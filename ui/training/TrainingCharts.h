@@ -29,6 +29,7 @@ public:
     QChartView* recallView() const { return m_recallView; }
     int lossPoints() const;
     int recallPoints() const; // R@1 points
+    int zeroShotPoints() const; // the dashed zero-shot line: 2 points from its evaluation on, else 0
 
 private:
     QChartView* m_lossView = nullptr;
