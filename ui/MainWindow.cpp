@@ -14,10 +14,13 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 namespace vop::ui {
 
@@ -75,7 +78,15 @@ MainWindow::MainWindow(Settings& settings, vop::service::LibraryService& service
     updateModelLabel();
     statusBar()->showMessage(tr("Ready"));
 
-    resize(1180, 760);
+    // First start: most of the screen (training's charts and result want height), at least the
+    // old 1180 x 760 where the screen has it; later starts restore the saved geometry.
+    QSize size(1180, 760);
+    if (const QScreen* screen = QGuiApplication::primaryScreen()) {
+        const QRect avail = screen->availableGeometry();
+        size = size.expandedTo(QSize(std::min(1440, avail.width() * 85 / 100), std::min(960, avail.height() * 90 / 100)))
+                   .boundedTo(avail.size());
+    }
+    resize(size);
     const QByteArray geometry = m_settings.windowGeometry();
     if (!geometry.isEmpty())
         restoreGeometry(geometry);

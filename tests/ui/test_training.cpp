@@ -266,6 +266,13 @@ private Q_SLOTS:
         QVERIFY2(shown.contains(QStringLiteral("validated best")), qPrintable(shown));
         QVERIFY2(shown.contains(QStringLiteral("lr %1").arg(plan.options.lr)), qPrintable(shown));
         QVERIFY2(phases->text().contains(QStringLiteral("\u2713 Search&nbsp;rate")), qPrintable(phases->text()));
+        // on screen: the plan in a line, the reasons one click away
+        auto* planLabel = byName<QLabel>(&tab, QStringLiteral("Chosen settings"));
+        QVERIFY(planLabel->text().contains(QStringLiteral("setting(s) chosen for this data")));
+        QVERIFY(!planLabel->text().contains(QStringLiteral("batch 9: the 9 training clips")));
+        Q_EMIT planLabel->linkActivated(QStringLiteral("why"));
+        QVERIFY(planLabel->text().contains(QStringLiteral("batch 9: the 9 training clips")));
+        QVERIFY(planLabel->text().contains(QStringLiteral("hide why")));
         screenshot(&tab, QStringLiteral("training-tab-automatic"));
 
         // Nothing held out: the rate cannot be searched; the default is used, and the tab says so.

@@ -174,7 +174,12 @@ TrainingTab::TrainingTab(svc::LibraryService& service, QWidget* parent) : QWidge
     m_plan->setWordWrap(true);
     m_plan->setTextFormat(Qt::RichText);
     m_plan->setAccessibleName(QStringLiteral("Chosen settings"));
-    m_plan->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_plan->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::LinksAccessibleByMouse | Qt::LinksAccessibleByKeyboard);
+    m_plan->setOpenExternalLinks(false);
+    connect(m_plan, &QLabel::linkActivated, this, [this] {
+        m_planExpanded = !m_planExpanded;
+        renderPlan();
+    });
     m_plan->hide();
     run->addWidget(m_plan);
     m_charts = new TrainingCharts(runBox);
@@ -318,7 +323,28 @@ QString TrainingTab::statusText() const
 
 QString TrainingTab::planText() const
 {
-    return m_plan->isVisibleTo(this) ? m_plan->text() : QString();
+    if (!m_plan->isVisibleTo(this)) return QString();
+    QString text = m_planHead;
+    if (!m_planReasons.isEmpty()) text += QStringLiteral("\nChosen for this data:\n- ") + m_planReasons.join(QStringLiteral("\n- "));
+    return text;
+}
+
+void TrainingTab::renderPlan()
+{
+    // One line, so that the charts and the result stay in view; the reasons one click away.
+    QString text = QStringLiteral("<b>%1</b>").arg(m_planHead.toHtmlEscaped());
+    if (!m_planReasons.isEmpty()) {
+        text += QStringLiteral("<br>%1 setting(s) chosen for this data: <a href=\"why\">%2</a>")
+                    .arg(m_planReasons.size())
+                    .arg(m_planExpanded ? QStringLiteral("hide why") : QStringLiteral("show why"));
+        if (m_planExpanded) {
+            text += QStringLiteral("<ul style='margin-left:-24px; margin-top:0px'>");
+            for (const QString& why : m_planReasons) text += QStringLiteral("<li>%1</li>").arg(why.toHtmlEscaped());
+            text += QStringLiteral("</ul>");
+        }
+    }
+    m_plan->setText(text);
+    m_plan->setToolTip(m_planReasons.isEmpty() ? QString() : QStringLiteral("\u2022 ") + m_planReasons.join(QStringLiteral("\n\u2022 ")));
 }
 
 void TrainingTab::setSetName(const QString& name)
@@ -407,6 +433,8 @@ void TrainingTab::start(bool resume)
     m_charts->clear();
     m_plan->clear();
     m_plan->hide();
+    m_planHead.clear();
+    m_planReasons.clear();
     m_trainingStarted = false;
     setStatus(resume ? QStringLiteral("Resuming '%1'...").arg(m_runName) : QStringLiteral("Starting '%1'...").arg(m_runName));
     auto pending = std::make_shared<std::optional<svc::TrainingOutcome>>();
@@ -458,20 +486,15 @@ void TrainingTab::onEvent(const svc::TrainingEvent& e)
     case K::Message:
         setStatus(qs(e.text));
         break;
-    case K::Plan: {
+    case K::Plan:
         // "Training VoP^F (...) on 30 videos, ..." and, for each automatic setting, what and why.
-        QString head = qs(e.text);
-        if (!head.isEmpty()) head[0] = head[0].toUpper();
-        QString text = QStringLiteral("<b>%1</b>").arg(head.toHtmlEscaped());
-        if (!e.reasons.empty()) {
-            text += QStringLiteral("<br>Chosen for this data:<ul style='margin-left:-24px; margin-top:0px'>");
-            for (const auto& why : e.reasons) text += QStringLiteral("<li>%1</li>").arg(qs(why).toHtmlEscaped());
-            text += QStringLiteral("</ul>");
-        }
-        m_plan->setText(text);
+        m_planHead = qs(e.text);
+        if (!m_planHead.isEmpty()) m_planHead[0] = m_planHead[0].toUpper();
+        m_planReasons.clear();
+        for (const auto& why : e.reasons) m_planReasons << qs(why);
+        renderPlan();
         m_plan->show();
         break;
-    }
     }
 }
 

@@ -9,6 +9,7 @@
 #include "service/TrainingService.h"
 
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 #include <memory>
@@ -49,7 +50,8 @@ public:
     QString verdict() const;
     QString statusText() const;
     // What the run does and, for the settings left at "Automatic", what was chosen and why
-    // (the service's plan); "" before a run has planned.
+    // (the service's plan, reasons included whether or not they are shown); "" before a run has
+    // planned. The tab shows the first line and "show why" for the reasons.
     QString planText() const;
     // The prompt set's name (the file name of the result); "" = derived from the data and variant.
     void setSetName(const QString& name);
@@ -77,6 +79,7 @@ protected:
 
 private:
     void fitLeftPane();
+    void renderPlan();
     void start(bool resume);
     void onEvent(const vop::service::TrainingEvent& event);
     void onEnded(const QString& state);
@@ -105,6 +108,9 @@ private:
     QLabel* m_status = nullptr;
     QLabel* m_plan = nullptr;
     QScrollArea* m_leftScroll = nullptr;
+    QString m_planHead;
+    QStringList m_planReasons;
+    bool m_planExpanded = false;
     QTableView* m_resultView = nullptr;
     QLabel* m_verdict = nullptr;
     QLabel* m_useMessage = nullptr;
