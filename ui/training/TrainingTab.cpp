@@ -436,6 +436,7 @@ void TrainingTab::start(bool resume)
     m_planHead.clear();
     m_planReasons.clear();
     m_trainingStarted = false;
+    m_searchSeen = false;
     setStatus(resume ? QStringLiteral("Resuming '%1'...").arg(m_runName) : QStringLiteral("Starting '%1'...").arg(m_runName));
     auto pending = std::make_shared<std::optional<svc::TrainingOutcome>>();
     m_pending = pending;
@@ -505,13 +506,12 @@ void TrainingTab::setPhase(const QString& phase)
     int current = -1;
     for (int i = 0; i < int(sizeof kPhases / sizeof kPhases[0]); ++i)
         if (phase == QLatin1String(kPhases[i].key)) current = i;
-    // The rate is searched only when it is left automatic, there are held-out clips, and the run
-    // is not a resume (which takes the rate it chose before).
-    const auto& r = m_lastRequest;
-    const bool searches = r.choose.lr && r.data.validationFraction > 0 && !r.options.resume;
+    // The search is shown once the service reports it: it runs only for an automatic rate with
+    // held-out clips, within the time limit, and not on a resume.
+    if (phase == QLatin1String(svc::phase::SearchingRate)) m_searchSeen = true;
     QStringList parts;
     for (int i = 0; i < int(sizeof kPhases / sizeof kPhases[0]); ++i) {
-        if (!searches && qstrcmp(kPhases[i].key, svc::phase::SearchingRate) == 0 && i != current) continue;
+        if (!m_searchSeen && qstrcmp(kPhases[i].key, svc::phase::SearchingRate) == 0) continue;
         // no break inside a phase's name; the strip wraps between phases in a narrow pane
         const QString label = QString::fromLatin1(kPhases[i].label).replace(QLatin1Char(' '), QStringLiteral("&nbsp;"));
         if (i == current) parts << QStringLiteral("<b>\u25b6 %1</b>").arg(label);

@@ -117,6 +117,7 @@ private:
 
     QString m_phase;
     bool m_trainingStarted = false; // a Training phase was seen in this run (later evaluations are not zero-shot)
+    bool m_searchSeen = false;      // the service searched the learning rate in this run
     QString m_runName;
     std::shared_ptr<std::optional<vop::service::TrainingOutcome>> m_pending; // written by the worker
     std::optional<vop::service::TrainingOutcome> m_outcome;
