@@ -390,6 +390,7 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
     if (train.videos.size() < 2 || val.videos.size() == 1)
         throw InputError("too few videos decode: " + std::to_string(train.videos.size()) + " for training, " +
                          std::to_string(val.videos.size()) + " for validation");
+    const Dataset prepared = preparedOnly(data, {&train, &val}); // what decoded: the search's splits and the verdict
     const bool gpu = clip->deviceName().rfind("cuda", 0) == 0;
     const double perClip = estimateSecondsPerClip(clip->config(), o.prompts.frames, gpu);
     out.plan = planTraining(o, train.videos.size(), request.choose, perClip);
@@ -398,14 +399,14 @@ TrainingOutcome TrainingService::train(const TrainingRequest& request, JobContro
         out.plan.options.lr = std::stod(savedSetting(o.statePath, "lr"));
         out.plan.reasons.push_back("lr " + savedSetting(o.statePath, "lr") + ": the rate the interrupted run chose");
     } else if (request.choose.lr) {
-        chooseLearningRate(out.plan, *clip, preparedOnly(data, {&train, &val}), DatasetSplit{train, val}, request,
+        chooseLearningRate(out.plan, *clip, prepared, DatasetSplit{train, val}, request,
                            cache, cb, job, listener, perClip);
     }
     o = out.plan.options;
     emitPhase(listener, job, phase::Training); // the zero-shot evaluation, then the steps
     announcePlan(listener, out.plan, o, clip->config(), train.videos.size(), val.videos.size());
     out.result = trainPrompts(*clip, train, val, cache, o, cb);
-    judge(out, preparedOnly(data, {&train, &val}), val);
+    judge(out, prepared, val);
     return out;
 }
 
